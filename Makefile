@@ -1,0 +1,44 @@
+# deepnrc — common tasks. `make test` is the project's test command (CI runs it).
+GO ?= go
+SCALE ?= quick
+
+.PHONY: all build test unit lint notebooks kernel deps bench reproduce clean
+
+all: build
+
+build:
+	$(GO) build ./...
+
+## test: everything CI checks: formatting, vet, unit tests, then every notebook
+## executed headless (needs Jupyter from Debian; `make deps` installs it).
+test: lint unit notebooks
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+## notebooks: install the kernel into ./.jupyter and execute every notebook
+## (SCALE=quick by default; CI may use SCALE=smoke).
+notebooks: kernel
+	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks strip --check
+	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks run --scale $(SCALE) --out notebooks-out
+
+kernel:
+	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./kernel install
+
+## deps: install the Debian packages the tests and notebooks need (root or sudo).
+deps:
+	./scripts/install-deps.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./nrclib/...
+
+reproduce:
+	$(GO) run ./cmd/deepnrc reproduce --scale $(SCALE)
+
+clean:
+	rm -rf notebooks-out reproduce-out .jupyter

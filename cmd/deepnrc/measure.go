@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/deepnrc/deepnrc/nrclib/measure"
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
+)
+
+func init() {
+	register(command{
+		name:    "measure",
+		summary: "measure Deep NRC metrics of features exported from any framework (.npy/.csv)",
+		run:     runMeasure,
+	})
+}
+
+// layerFlags collects repeated --layer flags.
+type layerFlags []measure.LayerFiles
+
+func (l *layerFlags) String() string { return fmt.Sprint(*l) }
+
+func (l *layerFlags) Set(s string) error {
+	lf, err := measure.ParseLayerFlag(s)
+	if err != nil {
+		return err
+	}
+	*l = append(*l, lf)
+	return nil
+}
+
+func runMeasure(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var layers layerFlags
+	targets := fs.String("targets", "", "targets Y (N×t .npy or .csv, rows in the same order as the features)")
+	fs.Var(&layers, "layer", "a probed layer as name=features.npy[:weight.npy] (repeat, in network order); weights are out×in, conv kernels c_out×c_in×kh×kw")
+	rank := fs.Int("rank", 0, "signal rank k (default: t, the target dimension; use a target's intrinsic rank r for the §4.3 variants)")
+	modelMSE := fs.Float64("model-mse", -1, "the model's own training MSE (mean over N·t entries), shown beside each probe MSE")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	demo := fs.String("demo", "", "write the bundled demo features into this directory and measure them")
+	noiseMax := fs.Float64("noise-max", nrc.DefaultRule().NoiseMax, "first-collapsed-layer rule: noise fraction at most this")
+	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
+	chunk := fs.Int("chunk-rows", 4096, "rows read at a time (bounds memory)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]")
+		fmt.Fprintln(stderr, "       deepnrc measure --demo DIR")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: layers go in --layer flags", fs.Args())
+	}
+	var spec measure.FileSpec
+	if *demo != "" {
+		if *targets != "" || len(layers) > 0 {
+			return fmt.Errorf("--demo writes its own files: drop --targets and --layer")
+		}
+		var err error
+		if spec, err = measure.WriteDemo(*demo); err != nil {
+			return err
+		}
+		if !*asJSON {
+			fmt.Fprintf(stdout, "demo: %s\nfiles in %s\n\n", measure.DemoSpec, *demo)
+		}
+	} else {
+		if *targets == "" || len(layers) == 0 {
+			fs.Usage()
+			return fmt.Errorf("need --targets and at least one --layer (or --demo DIR)")
+		}
+		spec = measure.FileSpec{Targets: *targets, Layers: layers}
+	}
+	spec.ChunkRows = *chunk
+	rule := nrc.DefaultRule()
+	rule.NoiseMax, rule.CKAMin = *noiseMax, *ckaMin
+	opt := nrc.Options{Rank: *rank, Rule: &rule}
+	if *modelMSE >= 0 {
+		opt.ModelMSE = modelMSE
+	}
+	rep, err := measure.FromFiles(spec, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteTable(stdout)
+}

@@ -1,0 +1,186 @@
+package nrc
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/deepnrc/deepnrc/nrclib/stats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// symFunc applies f to the eigenvalues of the symmetric matrix s.
+func symFunc(s mat.Symmetric, f func(float64) float64) *mat.SymDense {
+	var e mat.EigenSym
+	e.Factorize(s, true)
+	vals := e.Values(nil)
+	var v mat.Dense
+	e.VectorsTo(&v)
+	n := len(vals)
+	out := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			x := 0.0
+			for k := range vals {
+				x += v.At(i, k) * f(vals[k]) * v.At(j, k)
+			}
+			out.SetSym(i, j, x)
+		}
+	}
+	return out
+}
+
+// TestUFMClosedForm: at the optimum of the unconstrained-features model
+// with 0 < c < λ_min (Andriopoulos et al., Cor. 4.2, λ_H = λ_W),
+// W·Wᵀ = Σ^½ − √c·I, so NRC3(γ = c) = 0, the grid search finds γ ≈ c and the
+// closed form of Thm F.1 returns exactly c.
+func TestUFMClosedForm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	const n, d = 3, 8
+	a := gaussian(rng, n, n)
+	sigma := mat.NewSymDense(n, nil)
+	sigma.SymOuterK(1, a)
+	for i := 0; i < n; i++ {
+		sigma.SetSym(i, i, sigma.At(i, i)+0.5)
+	}
+	var e mat.EigenSym
+	e.Factorize(sigma, false)
+	lmin := e.Values(nil)[0]
+	c := 0.37 * lmin
+	target := symFunc(sigma, func(l float64) float64 { return math.Sqrt(l) - math.Sqrt(c) })
+	root := symFunc(target, math.Sqrt)
+	var w mat.Dense
+	w.Mul(root, orthonormalRows(rng, n, d)) // n×d, W·Wᵀ = target
+	weight := denseWeight(t, &w)
+
+	at, err := NRC3(weight, sigma, []float64{c, 0, lmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "NRC3(γ = c)", at[0], 0, 1e-12)
+	if at[1] < 1e-6 || at[2] < 1e-6 {
+		t.Errorf("NRC3 away from c should be positive: %v", at)
+	}
+	gs, err := SearchGamma(weight, sigma, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "λ_min", gs.LambdaMin, lmin, 1e-12)
+	if len(gs.Gammas) != 1000 {
+		t.Errorf("default grid has %d points, want 1000", len(gs.Gammas))
+	}
+	near(t, "grid γ*", gs.Best, c, lmin/999)
+	g, res, err := ClosedFormGamma(weight, sigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "closed-form γ*", g, c, 1e-12)
+	near(t, "un-normalised NRC3 at γ*", res, 0, 1e-12)
+	// A weight too large for Σ^½ has no interior minimiser.
+	var big mat.Dense
+	big.Scale(10, &w)
+	if _, _, err := ClosedFormGamma(denseWeight(t, &big), sigma); err == nil {
+		t.Error("closed form accepted tr W·Wᵀ > tr Σ^½")
+	}
+}
+
+// directNRC1 computes the last-layer NRC1 on full matrices: normalise rows,
+// fit a centred PCA on them, project the uncentred normalised rows.
+func directNRC1(h *mat.Dense, comps int) float64 {
+	n, d := h.Dims()
+	hn := mat.DenseCopyOf(h)
+	for i := 0; i < n; i++ {
+		row := hn.RawRowView(i)
+		norm := math.Sqrt(mat.Dot(mat.NewVecDense(d, row), mat.NewVecDense(d, row)))
+		for j := range row {
+			row[j] /= norm
+		}
+	}
+	var svd mat.SVD
+	svd.Factorize(centre(hn), mat.SVDThinV)
+	var v mat.Dense
+	svd.VTo(&v)
+	p := v.Slice(0, d, 0, comps)
+	var coef, proj mat.Dense
+	coef.Mul(hn, p)
+	proj.Mul(&coef, p.T())
+	proj.Sub(hn, &proj)
+	return frob2(&proj) / float64(n)
+}
+
+func TestLastLayerNRC1AndNRC2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	const n, d, k = 200, 6, 2
+	h := gaussian(rng, n, d)
+	for i := 0; i < n; i++ {
+		h.Set(i, 0, h.At(i, 0)+3) // uncentred
+	}
+	y := gaussian(rng, n, k)
+	norm := stats.NewRowNormalized(d, k)
+	if err := norm.AddDense(h, y); err != nil {
+		t.Fatal(err)
+	}
+	curve, err := NRC1Curve(norm, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(curve) != d {
+		t.Fatalf("curve length %d, want %d", len(curve), d)
+	}
+	for j := 1; j <= d; j++ {
+		near(t, "NRC1 curve vs direct PCA projection", curve[j-1], directNRC1(h, j), 1e-10)
+	}
+	near(t, "NRC1 with all components", curve[d-1], 0, 1e-12)
+
+	// NRC2: features inside W's row space give 0; in general it matches
+	// the direct projection residual.
+	w := gaussian(rng, k, d)
+	got, err := NRC2(norm, denseWeight(t, w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qr mat.QR
+	qr.Factorize(mat.DenseCopyOf(w.T()))
+	var q mat.Dense
+	qr.QTo(&q)
+	basis := q.Slice(0, d, 0, k)
+	hn := mat.DenseCopyOf(h)
+	for i := 0; i < n; i++ {
+		row := hn.RawRowView(i)
+		s := 0.0
+		for _, x := range row {
+			s += x * x
+		}
+		for j := range row {
+			row[j] /= math.Sqrt(s)
+		}
+	}
+	var c, p mat.Dense
+	c.Mul(hn, basis)
+	p.Mul(&c, basis.T())
+	p.Sub(hn, &p)
+	near(t, "NRC2 vs direct projection", got, frob2(&p)/n, 1e-10)
+
+	var inside mat.Dense
+	inside.Mul(y, w) // rows in W's row space
+	norm2 := stats.NewRowNormalized(d, k)
+	if err := norm2.AddDense(&inside, y); err != nil {
+		t.Fatal(err)
+	}
+	zero, err := NRC2(norm2, denseWeight(t, w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "NRC2 of features in W's row space", zero, 0, 1e-12)
+
+	if _, err := NRC1Curve(stats.New(d, k), 0); err == nil {
+		t.Error("NRC1 accepted un-normalised statistics")
+	}
+	evr, err := ExplainedVarianceRatios(mat.NewSymDense(3, []float64{4, 0, 0, 0, 1, 0, 0, 0, 3}), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evr) != 3 || math.Abs(evr[0]-0.5) > 1e-15 || math.Abs(evr[1]-0.375) > 1e-15 {
+		t.Errorf("EVR = %v, want [0.5 0.375 0.125]", evr)
+	}
+}

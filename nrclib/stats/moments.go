@@ -1,0 +1,378 @@
+// Package stats accumulates, in one streaming pass, the sufficient statistics
+// that every Deep NRC metric needs for one probed layer: the sample count, the
+// means of the features h and targets y, and their centred second moments
+// Σ(h−h̄)(h−h̄)ᵀ, Σ(h−h̄)(y−ȳ)ᵀ and Σ(y−ȳ)(y−ȳ)ᵀ.
+//
+// Memory is O((d+t)²) per layer whatever the number of samples N, so a layer
+// of width 512 costs about 2 MB even for millions of rows. All arithmetic is
+// float64. Each batch is centred on its own mean before its outer products are
+// formed, and batches are combined with the exact pairwise update of Chan,
+// Golub and LeVeque, so features with a large common offset (say 1e6) keep
+// their covariance to about 1e-10 relative accuracy, and merging the
+// accumulators of shards gives the same statistics as one pass over all rows.
+//
+// Covariances follow the paper's convention: Σ_H = (1/N)·Hcᵀ·Hc (divided by N,
+// not N−1).
+package stats
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// chunkRows bounds the rows centred at once, so scratch memory stays small
+// (chunkRows·(d+t) float64 values) however large a batch the caller passes.
+const chunkRows = 2048
+
+// Moments is a streaming accumulator of joint first and second moments of
+// paired rows (h, y), h of width d (the features) and y of width t (the
+// targets). The zero value is not usable; create one with New or
+// NewRowNormalized. A Moments is not safe for concurrent use; accumulate
+// shards in separate values and Merge them.
+type Moments struct {
+	d, t       int
+	normalized bool
+	n          int64
+	mean       []float64 // joint mean of z = [h, y], length p = d+t
+	m2         []float64 // p×p row-major: Σ (z−z̄)(z−z̄)ᵀ, upper triangle kept current
+	scratch    []float64
+	transposed []float64
+	chunkMean  []float64
+	chunkM2    []float64
+}
+
+// New returns an empty accumulator for features of width d and targets of
+// width t. t may be 0 when only feature statistics are needed. It panics if
+// d < 1 or t < 0 (a programmer error).
+func New(d, t int) *Moments {
+	if d < 1 || t < 0 {
+		panic(fmt.Sprintf("stats.New: need d ≥ 1 and t ≥ 0, got d=%d t=%d", d, t))
+	}
+	p := d + t
+	return &Moments{d: d, t: t, mean: make([]float64, p), m2: make([]float64, p*p)}
+}
+
+// NewRowNormalized returns an accumulator that divides every feature row h
+// by its Euclidean norm before accumulating it (rows of norm zero are kept
+// as zero). These are the statistics of the normalised features h̃ = h/‖h‖
+// used by the last-layer NRC1 and NRC2 of Andriopoulos et al.; targets are
+// accumulated unchanged.
+func NewRowNormalized(d, t int) *Moments {
+	m := New(d, t)
+	m.normalized = true
+	return m
+}
+
+// FeatureDim returns d, the width of the feature rows.
+func (m *Moments) FeatureDim() int { return m.d }
+
+// TargetDim returns t, the width of the target rows.
+func (m *Moments) TargetDim() int { return m.t }
+
+// N returns the number of rows accumulated so far.
+func (m *Moments) N() int64 { return m.n }
+
+// RowNormalized reports whether feature rows are normalised to unit norm
+// before accumulation.
+func (m *Moments) RowNormalized() bool { return m.normalized }
+
+// Add accumulates rows feature rows h (row-major, rows×d values) with their
+// target rows y (rows×t values; nil when t is 0). A value that is NaN or
+// infinite is an error naming its row and column, and nothing of that
+// batch is accumulated.
+func (m *Moments) Add(h, y []float64, rows int) error {
+	return addRows(m, h, y, rows)
+}
+
+// AddFloat32 is Add for float32 batches, as GoMLX and most frameworks
+// produce them. Values are widened to float64 before any arithmetic.
+func (m *Moments) AddFloat32(h, y []float32, rows int) error {
+	return addRows(m, h, y, rows)
+}
+
+// AddDense accumulates the rows of h (N×d) and y (N×t). y may be nil when
+// t is 0.
+func (m *Moments) AddDense(h, y mat.Matrix) error {
+	r, c := h.Dims()
+	if c != m.d {
+		return fmt.Errorf("stats: features have %d columns, accumulator expects d=%d", c, m.d)
+	}
+	hv := make([]float64, 0, r*c)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			hv = append(hv, h.At(i, j))
+		}
+	}
+	var yv []float64
+	if y != nil {
+		yr, yc := y.Dims()
+		if yr != r || yc != m.t {
+			return fmt.Errorf("stats: targets are %d×%d, want %d×%d (one target row per feature row)", yr, yc, r, m.t)
+		}
+		yv = make([]float64, 0, r*yc)
+		for i := 0; i < r; i++ {
+			for j := 0; j < yc; j++ {
+				yv = append(yv, y.At(i, j))
+			}
+		}
+	}
+	return m.Add(hv, yv, r)
+}
+
+func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
+	if rows < 0 {
+		return fmt.Errorf("stats: negative row count %d", rows)
+	}
+	if len(h) != rows*m.d {
+		return fmt.Errorf("stats: %d feature values for %d rows of width d=%d (want %d)", len(h), rows, m.d, rows*m.d)
+	}
+	if len(y) != rows*m.t {
+		return fmt.Errorf("stats: %d target values for %d rows of width t=%d (want %d)", len(y), rows, m.t, rows*m.t)
+	}
+	// Validate the whole batch first so an error leaves the accumulator untouched.
+	for i, v := range h {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("stats: feature value %v at row %d, column %d of this batch: remove or impute non-finite values before measuring", f, i/m.d, i%m.d)
+		}
+	}
+	for i, v := range y {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("stats: target value %v at row %d, column %d of this batch: remove or impute non-finite values before measuring", f, i/m.t, i%m.t)
+		}
+	}
+	p := m.d + m.t
+	for start := 0; start < rows; start += chunkRows {
+		b := min(chunkRows, rows-start)
+		if cap(m.scratch) < b*p {
+			m.scratch = make([]float64, chunkRows*p)
+		}
+		z := m.scratch[:b*p]
+		for i := 0; i < b; i++ {
+			row := z[i*p : (i+1)*p]
+			hs := h[(start+i)*m.d : (start+i+1)*m.d]
+			for j, v := range hs {
+				row[j] = float64(v)
+			}
+			if m.normalized {
+				normalizeRow(row[:m.d])
+			}
+			ys := y[(start+i)*m.t : (start+i+1)*m.t]
+			for j, v := range ys {
+				row[m.d+j] = float64(v)
+			}
+		}
+		m.addChunk(z, b)
+	}
+	return nil
+}
+
+// normalizeRow scales v to unit Euclidean norm; a zero row stays zero.
+func normalizeRow(v []float64) {
+	var scale, ssq float64 = 0, 1
+	for _, x := range v { // overflow-safe norm, as LAPACK's dnrm2
+		if x != 0 {
+			a := math.Abs(x)
+			if scale < a {
+				ssq = 1 + ssq*(scale/a)*(scale/a)
+				scale = a
+			} else {
+				ssq += (a / scale) * (a / scale)
+			}
+		}
+	}
+	if scale == 0 {
+		return
+	}
+	norm := scale * math.Sqrt(ssq)
+	for i := range v {
+		v[i] /= norm
+	}
+}
+
+// addChunk folds b rows z (b×p, row-major) into the accumulator.
+func (m *Moments) addChunk(z []float64, b int) {
+	if b == 0 {
+		return
+	}
+	p := m.d + m.t
+	if m.chunkMean == nil {
+		m.chunkMean = make([]float64, p)
+		m.chunkM2 = make([]float64, p*p)
+	}
+	cm := m.chunkMean
+	for j := range cm {
+		cm[j] = 0
+	}
+	for i := 0; i < b; i++ {
+		row := z[i*p : (i+1)*p]
+		for j, v := range row {
+			cm[j] += v
+		}
+	}
+	for j := range cm {
+		cm[j] /= float64(b)
+	}
+	// Centre and transpose into zt (p×b): each variable's b values are
+	// contiguous, the layout in which gonum's blocked, multi-threaded Gemm
+	// is fastest.
+	if cap(m.transposed) < b*p {
+		m.transposed = make([]float64, chunkRows*p)
+	}
+	zt := m.transposed[:b*p]
+	for i := 0; i < b; i++ {
+		row := z[i*p : (i+1)*p]
+		for j, v := range row {
+			zt[j*b+i] = v - cm[j]
+		}
+	}
+	upperGram(zt, p, b, m.chunkM2)
+	m.combine(int64(b), cm, m.chunkM2)
+}
+
+// gramBlock is the row-block size of upperGram.
+const gramBlock = 128
+
+// upperGram sets the upper triangle (block-wise; some entries below the
+// diagonal are written too) of c (p×p) to zt·ztᵀ, for zt p×b row-major.
+// Only the blocks on or above the diagonal are computed, so it costs about
+// half a full product.
+func upperGram(zt []float64, p, b int, c []float64) {
+	all := blas64.General{Rows: p, Cols: b, Stride: b, Data: zt}
+	for i0 := 0; i0 < p; i0 += gramBlock {
+		i1 := min(p, i0+gramBlock)
+		rows := blas64.General{Rows: i1 - i0, Cols: b, Stride: b, Data: zt[i0*b:]}
+		cols := blas64.General{Rows: p - i0, Cols: b, Stride: b, Data: all.Data[i0*b:]}
+		out := blas64.General{Rows: i1 - i0, Cols: p - i0, Stride: p, Data: c[i0*p+i0:]}
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, rows, cols, 0, out)
+	}
+}
+
+// combine merges the statistics (nb, meanB, m2B) of other rows into m with
+// the pairwise update of Chan, Golub and LeVeque. m2B must have its upper
+// triangle current.
+func (m *Moments) combine(nb int64, meanB, m2B []float64) {
+	if nb == 0 {
+		return
+	}
+	p := m.d + m.t
+	na := m.n
+	n := na + nb
+	if na == 0 {
+		copy(m.mean, meanB)
+		for i := 0; i < p; i++ {
+			copy(m.m2[i*p+i:(i+1)*p], m2B[i*p+i:(i+1)*p])
+		}
+		m.n = n
+		return
+	}
+	f := float64(na) * float64(nb) / float64(n)
+	w := float64(nb) / float64(n)
+	delta := make([]float64, p)
+	for j := range delta {
+		delta[j] = meanB[j] - m.mean[j]
+	}
+	for i := 0; i < p; i++ {
+		di := delta[i] * f
+		row := m.m2[i*p : (i+1)*p]
+		rowB := m2B[i*p : (i+1)*p]
+		for j := i; j < p; j++ {
+			row[j] += rowB[j] + di*delta[j]
+		}
+	}
+	for j := range m.mean {
+		m.mean[j] += delta[j] * w
+	}
+	m.n = n
+}
+
+// Merge adds the statistics of o into m, exactly as if m had also seen every
+// row o saw. o is left unchanged. The two must have the same widths and the
+// same row normalisation.
+func (m *Moments) Merge(o *Moments) error {
+	if o.d != m.d || o.t != m.t {
+		return fmt.Errorf("stats: cannot merge accumulators of widths (d=%d, t=%d) and (d=%d, t=%d)", m.d, m.t, o.d, o.t)
+	}
+	if o.normalized != m.normalized {
+		return fmt.Errorf("stats: cannot merge a row-normalised accumulator with a plain one")
+	}
+	m.combine(o.n, o.mean, o.m2)
+	return nil
+}
+
+// Clone returns an independent copy of m.
+func (m *Moments) Clone() *Moments {
+	c := &Moments{d: m.d, t: m.t, normalized: m.normalized, n: m.n}
+	c.mean = append([]float64(nil), m.mean...)
+	c.m2 = append([]float64(nil), m.m2...)
+	return c
+}
+
+// MeanH returns the mean feature row h̄ (length d). It is all zeros when no
+// rows have been added.
+func (m *Moments) MeanH() []float64 { return append([]float64(nil), m.mean[:m.d]...) }
+
+// MeanY returns the mean target row ȳ (length t).
+func (m *Moments) MeanY() []float64 { return append([]float64(nil), m.mean[m.d:]...) }
+
+// block copies the (r0:r0+nr, c0:c0+nc) block of the symmetric co-moment
+// matrix, scaled by 1/N, into dst (nr×nc row-major).
+func (m *Moments) block(r0, nr, c0, nc int, dst []float64) {
+	p := m.d + m.t
+	s := 0.0
+	if m.n > 0 {
+		s = 1 / float64(m.n)
+	}
+	for i := 0; i < nr; i++ {
+		for j := 0; j < nc; j++ {
+			a, b := r0+i, c0+j
+			if a > b {
+				a, b = b, a
+			}
+			dst[i*nc+j] = m.m2[a*p+b] * s
+		}
+	}
+}
+
+// CovH returns Σ_H = (1/N)·Hcᵀ·Hc (d×d), the feature covariance divided by N.
+func (m *Moments) CovH() *mat.SymDense {
+	data := make([]float64, m.d*m.d)
+	m.block(0, m.d, 0, m.d, data)
+	return mat.NewSymDense(m.d, data)
+}
+
+// CovY returns Σ_Y = (1/N)·Ycᵀ·Yc (t×t). It returns nil when t is 0.
+func (m *Moments) CovY() *mat.SymDense {
+	if m.t == 0 {
+		return nil
+	}
+	data := make([]float64, m.t*m.t)
+	m.block(m.d, m.t, m.d, m.t, data)
+	return mat.NewSymDense(m.t, data)
+}
+
+// CovHY returns Σ_HY = (1/N)·Hcᵀ·Yc (d×t). It returns nil when t is 0.
+func (m *Moments) CovHY() *mat.Dense {
+	if m.t == 0 {
+		return nil
+	}
+	data := make([]float64, m.d*m.t)
+	m.block(0, m.d, m.d, m.t, data)
+	return mat.NewDense(m.d, m.t, data)
+}
+
+// SecondMomentH returns the uncentred second moment (1/N)·Hᵀ·H = Σ_H + h̄·h̄ᵀ
+// (d×d), needed by metrics defined on uncentred features.
+func (m *Moments) SecondMomentH() *mat.SymDense {
+	s := m.CovH()
+	mu := m.mean[:m.d]
+	for i := 0; i < m.d; i++ {
+		for j := i; j < m.d; j++ {
+			s.SetSym(i, j, s.At(i, j)+mu[i]*mu[j])
+		}
+	}
+	return s
+}
