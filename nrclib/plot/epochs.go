@@ -1,0 +1,159 @@
+package plot
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	gplot "gonum.org/v1/plot"
+)
+
+// EpochSpec describes a metric-vs-epoch panel; see OverEpochs.
+type EpochSpec struct {
+	// Run is the run to draw; "" means the only run that has the first
+	// metric.
+	Run string
+	// Metrics are run-level metrics (records with Layer "") drawn against
+	// the epoch, one curve each; nil means train and test MSE.
+	Metrics []string
+	// Labels are the legend entries, one per metric; nil means "train" and
+	// "test" for the train/test MSE metrics and the metric names otherwise.
+	Labels []string
+	// Title is the panel title; "" means the run name.
+	Title string
+	// XLabel and YLabel are the axis labels; XLabel "" means "epoch".
+	XLabel, YLabel string
+	// YScale is the y axis scale; ScaleAuto is log for error metrics.
+	YScale Scale
+	// LogX puts the epoch axis on a log scale (epochs must then be ≥ 1).
+	LogX bool
+	// MarkEpoch, when positive, draws the green dotted vertical line at
+	// that epoch (e.g. where Deep NRC first appears).
+	MarkEpoch int
+	// LogFloor, when positive, clamps values below it on a log y axis; see
+	// PanelSpec.LogFloor.
+	LogFloor float64
+	// Legend places the legend.
+	Legend LegendPosition
+}
+
+// OverEpochs draws run-level metrics against the epoch (e.g. train and test
+// MSE on a log y axis), the first curve in purple × and the others in the
+// sweep colours, with an optional green dotted line at spec.MarkEpoch.
+func OverEpochs(records []nrc.Record, spec EpochSpec) (*gplot.Plot, error) {
+	metrics := spec.Metrics
+	if metrics == nil {
+		metrics = []string{nrc.MetricTrainMSE, nrc.MetricTestMSE}
+	}
+	if len(metrics) == 0 {
+		return nil, fmt.Errorf("plot: EpochSpec.Metrics is empty; name at least one run-level metric")
+	}
+	labels := spec.Labels
+	if labels == nil {
+		labels = make([]string, len(metrics))
+		for i, m := range metrics {
+			switch m {
+			case nrc.MetricTrainMSE:
+				labels[i] = "train"
+			case nrc.MetricTestMSE:
+				labels[i] = "test"
+			default:
+				labels[i] = m
+			}
+		}
+	}
+	if len(labels) != len(metrics) {
+		return nil, fmt.Errorf("plot: %d labels for %d metrics; give one label per metric or nil", len(labels), len(metrics))
+	}
+	run, err := resolveRun(records, metrics[0], spec.Run)
+	if err != nil {
+		return nil, err
+	}
+	title := spec.Title
+	if title == "" {
+		title = run
+	}
+	logY := spec.YScale.log(metrics[0])
+	p := newPlot(title)
+	p.X.Label.Text, p.Y.Label.Text = firstNonEmpty(spec.XLabel, "epoch"), spec.YLabel
+	spec.Legend.apply(p)
+
+	if spec.MarkEpoch > 0 {
+		// Added first so that the curves are drawn over it.
+		p.Add(&VLine{X: float64(spec.MarkEpoch), LineStyle: CollapseLineStyle})
+	}
+	var entries []string
+	curves := make([]Curve, len(metrics))
+	styles := assignStyles(curves)
+	for i, m := range metrics {
+		pts, err := epochSeries(records, run, m)
+		if err != nil {
+			return nil, err
+		}
+		for j := range pts {
+			if spec.LogX && pts[j].x < 1 {
+				return nil, fmt.Errorf("plot: epoch %v of metric %q cannot sit on a log epoch axis; drop epochs below 1 or set LogX false", pts[j].x, m)
+			}
+			if logY {
+				what := fmt.Sprintf("metric %q of run %q at epoch %v", m, run, pts[j].x)
+				if pts[j].mean, err = logValue(pts[j].mean, spec.LogFloor, what); err != nil {
+					return nil, err
+				}
+				pts[j].lo, pts[j].hi = pts[j].mean, pts[j].mean
+			}
+		}
+		thumbs, err := addCurve(p, pts, styles[i], false)
+		if err != nil {
+			return nil, err
+		}
+		if labels[i] != "" {
+			p.Legend.Add(labels[i], thumbs...)
+			entries = append(entries, labels[i])
+		}
+	}
+	finishLegend(p, entries, logY)
+	if logY {
+		if err := finishLogAxis(&p.Y); err != nil {
+			return nil, err
+		}
+	}
+	if spec.LogX {
+		if err := finishLogAxis(&p.X); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// epochSeries returns the run-level values of metric for run, by epoch.
+func epochSeries(records []nrc.Record, run, metric string) ([]bandPoint, error) {
+	byEpoch := map[int]float64{}
+	for _, r := range records {
+		if r.Run != run || r.Metric != metric || r.Layer != "" {
+			continue
+		}
+		if _, dup := byEpoch[r.Epoch]; dup {
+			return nil, fmt.Errorf("plot: duplicate records of %q for run %q at epoch %d; keep one per epoch", metric, run, r.Epoch)
+		}
+		if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+			return nil, fmt.Errorf("plot: metric %q of run %q at epoch %d is %v; only finite values can be plotted", metric, run, r.Epoch, r.Value)
+		}
+		byEpoch[r.Epoch] = r.Value
+	}
+	if len(byEpoch) == 0 {
+		return nil, fmt.Errorf("plot: run %q has no run-level records (Layer \"\") of metric %q; its run-level metrics: %s",
+			run, metric, quoteList(metricsWhere(records, func(r nrc.Record) bool { return r.Run == run && r.Layer == "" })))
+	}
+	epochs := make([]int, 0, len(byEpoch))
+	for e := range byEpoch {
+		epochs = append(epochs, e)
+	}
+	sort.Ints(epochs)
+	out := make([]bandPoint, len(epochs))
+	for i, e := range epochs {
+		v := byEpoch[e]
+		out[i] = bandPoint{x: float64(e), mean: v, lo: v, hi: v}
+	}
+	return out, nil
+}
