@@ -26,6 +26,7 @@ unit:
 notebooks: kernel
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks strip --check
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks run --scale $(SCALE) --out notebooks-out
+	$(GO) run ./notebooks/exercises/gen -verify notebooks-out/exercises
 
 kernel:
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./kernel install
