@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/deepnrc/deepnrc/bench"
+	"github.com/deepnrc/deepnrc/nrclib/backend"
+)
+
+func init() {
+	register(command{
+		name:    "bench",
+		summary: "benchmarks: `bench train` times training steps against PyTorch and the matmul floor",
+		run:     runBench,
+	})
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "train" {
+		fmt.Fprintln(stderr, "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--python P | --no-torch] [--torch-threads N]")
+		return fmt.Errorf("unknown or missing benchmark: the only one is \"train\"")
+	}
+	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	steps := fs.Int("steps", 20, "timed steps per round")
+	rounds := fs.Int("rounds", 3, "interleaved rounds; the best is reported")
+	casesFlag := fs.String("cases", "", "comma-separated cases to run (default all)")
+	stock := fs.String("stock", "swimmer-mlp", "comma-separated cases also timed with GoMLX's stock gradients (\"\" for none)")
+	python := fs.String("python", "/usr/bin/python3", "Python with PyTorch (Debian's python3-torch)")
+	noTorch := fs.Bool("no-torch", false, "do not run PyTorch")
+	torchThreads := fs.Int("torch-threads", 0, "PyTorch intra-op threads (0 = PyTorch's default)")
+	verbose := fs.Bool("v", false, "log every measurement to stderr")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	all, err := bench.DefaultCases()
+	if err != nil {
+		return err
+	}
+	cases := all
+	if *casesFlag != "" {
+		cases = nil
+		for _, name := range strings.Split(*casesFlag, ",") {
+			i := slices.IndexFunc(all, func(c bench.Case) bool { return c.Name == name })
+			if i < 0 {
+				var names []string
+				for _, c := range all {
+					names = append(names, c.Name)
+				}
+				return fmt.Errorf("unknown case %q; known: %s", name, strings.Join(names, ", "))
+			}
+			cases = append(cases, all[i])
+		}
+	}
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	opt := bench.Options{Steps: *steps, Rounds: *rounds, Python: *python, TorchThreads: *torchThreads}
+	if *noTorch {
+		opt.Python = "-"
+	}
+	if *stock != "" {
+		opt.Stock = strings.Split(*stock, ",")
+	}
+	if *verbose {
+		opt.Log = stderr
+	}
+	rep, err := bench.Run(b, cases, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteText(stdout)
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/model"
+	"github.com/deepnrc/deepnrc/nrclib/train"
+)
+
+func init() {
+	register(command{
+		name:    "train",
+		summary: "train a bias-free MLP on a dataset and measure Deep NRC layer by layer",
+		run:     runTrain,
+	})
+}
+
+// parseEpochList parses "paper", "none" or a comma-separated list of epochs.
+func parseEpochList(s string) ([]int, error) {
+	switch s {
+	case "paper":
+		return nil, nil // the default: PaperMLPEpochs up to the run length
+	case "none", "":
+		return []int{}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		e, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("bad epoch %q in %q: give comma-separated integers, \"paper\" or \"none\"", f, s)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := train.DefaultConfig(100)
+	name := fs.String("data", "", "dataset name (see `deepnrc data list`)")
+	source := fs.String("source", "auto", "data source: auto, standin or real")
+	n := fs.Int("n", 0, "number of samples (train + test); 0 = the dataset's default")
+	dataSeed := fs.Uint64("data-seed", 0, "seed of the stand-in data generator")
+	width := fs.Int("width", 256, "hidden width h")
+	layers := fs.Int("layers", 8, "number of Linear layers L")
+	epochs := fs.Int("epochs", def.Epochs, "training epochs E")
+	batch := fs.Int("batch", def.BatchSize, "mini-batch size")
+	lr := fs.Float64("lr", def.LearningRate, "initial learning rate")
+	wd := fs.Float64("wd", def.WeightDecay, "weight decay λ (coupled, on every weight)")
+	momentum := fs.Float64("momentum", def.Momentum, "SGD momentum")
+	milestones := fs.String("milestones", "", "MultiStepLR milestones (comma-separated epochs; default E/3,2E/3; \"none\" for a constant rate)")
+	seed := fs.Int64("seed", def.Seed, "seed of the weight initialisation and the batch order")
+	measureAt := fs.String("measure", "paper", "epochs to measure at: \"paper\" (the paper's MLP list), \"none\" or a comma-separated list; the last epoch is always measured")
+	rank := fs.Int("rank", 0, "signal rank k of the metrics (0 = t)")
+	store := fs.String("store", "", "run store directory (default $DEEPNRC_STORE, $XDG_CACHE_HOME/deepnrc or ~/.cache/deepnrc)")
+	noStore := fs.Bool("no-store", false, "keep the run in memory: no checkpoints, no cache")
+	asJSON := fs.Bool("json", false, "print the full results table as JSON lines instead of the final metrics")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: deepnrc train --data NAME [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *name == "" {
+		fs.Usage()
+		return fmt.Errorf("--data is required; known datasets: %s", strings.Join(data.Names(), ", "))
+	}
+	dopt := data.Options{Source: data.Source(*source), N: *n, Seed: *dataSeed}
+	ds, err := data.Load(*name, dopt)
+	if err != nil {
+		return err
+	}
+	if len(ds.InputShape) != 1 {
+		return fmt.Errorf("dataset %q has input shape %v: `deepnrc train` trains MLPs on tabular data only", *name, ds.InputShape)
+	}
+	m, err := model.NewMLP(model.MLPConfig{InputDim: ds.InputShape[0], Hidden: *width, Targets: ds.TargetDim, Layers: *layers})
+	if err != nil {
+		return err
+	}
+	cfg := train.DefaultConfig(*epochs)
+	cfg.BatchSize, cfg.LearningRate, cfg.WeightDecay, cfg.Momentum = *batch, *lr, *wd, *momentum
+	cfg.Seed, cfg.Rank = *seed, *rank
+	if *milestones != "" {
+		if cfg.Milestones, err = parseEpochList(*milestones); err != nil {
+			return err
+		}
+	}
+	if cfg.MeasureEpochs, err = parseEpochList(*measureAt); err != nil {
+		return err
+	}
+	opt := train.Options{Progress: train.NewProgress(stderr)}
+	if !*noStore {
+		dir := *store
+		if dir == "" {
+			if dir, err = train.DefaultStoreDir(); err != nil {
+				return err
+			}
+		}
+		if opt.Store, err = train.OpenStore(dir); err != nil {
+			return err
+		}
+	}
+	label := fmt.Sprintf("%s-mlp%dx%d", *name, *layers, *width)
+	if ds.StandsInFor != "" {
+		fmt.Fprintf(stderr, "%s: offline stand-in for %s\n", *name, ds.StandsInFor)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := train.Run(ctx, train.Job{Name: label, Model: m, Data: ds, DataOptions: dopt, Config: cfg}, opt)
+	if err != nil {
+		return err
+	}
+	if res.Cached {
+		fmt.Fprintf(stderr, "run %s was already complete in %s\n", res.Key, res.Dir)
+	} else if res.ResumedFrom > 0 {
+		fmt.Fprintf(stderr, "resumed from the checkpoint of epoch %d\n", res.ResumedFrom)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, r := range res.Records {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if res.Dir != "" {
+		fmt.Fprintf(stdout, "run %s (%s)\n", res.Key, res.Dir)
+	}
+	return train.WriteLayerTable(stdout, res.Records, train.LastMeasuredEpoch(res.Records), nil)
+}
