@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReproduceTableNeedsNoTraining(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runArgs(t, "reproduce", "--scale", "smoke", "--no-store", "--quiet", "--source", "standin", "--out", out, "table2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"table2.json", "table2.html", "report.html"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	if !strings.Contains(stdout, "report: "+filepath.Join(out, "report.html")) {
+		t.Errorf("stdout does not name the report:\n%s", stdout)
+	}
+}
+
+func TestReproduceRejectsBadArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"reproduce", "--scale", "huge", "fig1"},
+		{"reproduce", "--scale", "smoke", "fig10"},
+	} {
+		code, _, stderr := runArgs(t, args...)
+		if code == 0 {
+			t.Errorf("%v: exit 0", args)
+		}
+		if !strings.Contains(stderr, "deepnrc reproduce:") || !(strings.Contains(stderr, "unknown scale") || strings.Contains(stderr, "unknown experiment")) {
+			t.Errorf("%v: unclear error %q", args, stderr)
+		}
+	}
+}

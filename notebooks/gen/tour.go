@@ -1,0 +1,114 @@
+package main
+
+import "github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
+
+// tourFile is the tour notebook's name.
+const tourFile = "00-tour"
+
+// Tour builds the tour notebook: a small end-to-end run through package
+// nrclib/tour (data, model, training with live progress, every metric in a
+// table, every plot type, backend and scale switches). The cells only call
+// tested library functions.
+func Tour() *ipynb.Notebook {
+	cells := []ipynb.Cell{
+		ipynb.Markdown(`# A tour of deepnrc
+
+**Deep Neural Regression Collapse** (Rangamani & Unal, CPAL 2026): in the top layers of a well-trained regression network, layer by layer,
+
+| condition | metric | collapsed when |
+|---|---|---|
+| NRC1 | noise component: share of the features' variance outside their top-t principal subspace | → 0 |
+| NRC2 | CKA between the features and the targets | → 1 |
+| NRC3 | WH alignment: mean cosine of the principal angles between that subspace and the layer weight's top input subspace | → 1 |
+| NRC4 | linear-probe MSE of the targets from the features | ≈ the network's own train MSE |
+
+This tour trains a small bias-free MLP on the Swimmer data twice — with weight decay 5e-3 and with none — measures every layer as it trains, and shows every kind of table and figure deepnrc makes. At the default **quick** scale both runs take well under a minute on 2 cores; the run store keeps them, so re-running a cell is instant. The numbered notebooks (` + "`fig1-…`" + ` to ` + "`fig9-…`" + `, ` + "`table1-…`, `table2-…`, `nrc2024-…`" + `) reproduce the paper's figures the same way.
+
+Every cell is its own Go program (GoNB): functions and imports declared in one cell carry over, values do not — so each cell asks ` + "`tour.Run`" + ` for the runs, which the store answers at once after the first time.`),
+		ipynb.Code(`import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/deepnrc/deepnrc/nrclib/backend"
+	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/plot"
+	"github.com/deepnrc/deepnrc/nrclib/plot/display"
+	"github.com/deepnrc/deepnrc/nrclib/tour"
+	"github.com/deepnrc/deepnrc/nrclib/train"
+)
+
+// must stops the cell with the error, if any.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// check stops the cell on an error.
+func check(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+%%
+s := must(tour.FromEnv())
+fmt.Printf("scale: %s (set DEEPNRC_SCALE to quick, smoke or paper)\n", s.Scale)
+fmt.Printf("backend: %s; compiled in: %v\n", backend.Config(), backend.Compiled())`),
+		ipynb.Markdown("## Data\n\nSwimmer (MuJoCo): 8 state dimensions in, 2 actions out. Without the real `swimmer.csv` in the data directory (`deepnrc data info swimmer`), deepnrc uses its offline stand-in, generated from a seed with the same shapes, target correlation and λ_min, and says so."),
+		ipynb.Code(`%%
+ds := must(tour.Dataset())
+fmt.Println(ds.Description)
+if ds.IsStandIn() {
+	fmt.Println("stand-in for:", ds.StandsInFor)
+}
+fmt.Println(data.Describe(ds))
+d, t := ds.InputSize(), ds.TargetDim
+for i := 0; i < 3; i++ {
+	fmt.Printf("x = %6.3f  →  y = %6.3f\n", ds.Train.X[i*d:(i+1)*d], ds.Train.Y[i*t:(i+1)*t])
+}`),
+		ipynb.Markdown("## Model\n\nA bias-free MLP: Linear layers with ReLU between them. Each probe is the **input** of a Linear layer, so fc1 is the data itself."),
+		ipynb.Code(`%%
+s := must(tour.FromEnv())
+m := must(s.Model(must(tour.Dataset())))
+for _, p := range m.Probes() {
+	fmt.Printf("%-4s width %d\n", p.Name, p.Width)
+}
+fmt.Printf("SGD, momentum 0.9, lr %g, batch %d, %d epochs, weight decay %v\n", s.LR, s.Batch, s.Epochs, s.WeightDecays)`),
+		ipynb.Markdown("## Training, with live progress\n\nAt each logged epoch one pass over the training set feeds every probe's features into streaming statistics, from which every metric is computed."),
+		ipynb.Code(`%%
+res := must(tour.Run(context.Background(), must(tour.FromEnv()), train.NewProgress(os.Stderr)))
+fmt.Printf("runs %v: %d records (run, epoch, layer, metric, value)\n", res.Runs, len(res.Records))
+fmt.Printf("first collapsed layer of %s: %q (rule: noise ≤ 0.2 and CKA ≥ 0.5 from there to the output)\n", res.Main, res.FirstCollapsed(res.Main))`),
+		ipynb.Markdown("## Every metric, per layer, at the last epoch"),
+		ipynb.Code(`%%
+res := must(tour.Run(context.Background(), must(tour.FromEnv()), nil))
+check(display.TableHTML(res.Records, plot.TableSpec{Run: res.Main}))`),
+		ipynb.Markdown("## Across layers, in the paper's style\n\nPurple × per layer, the green dotted line at the first collapsed layer, red dashed targets: the network's own train MSE for the prediction error, the targets' stable rank for the stable rank of H."),
+		ipynb.Code(`%%
+res := must(tour.Run(context.Background(), must(tour.FromEnv()), nil))
+check(display.Figure(must(res.LayerFigure())))`).ExpectSVG(),
+		ipynb.Markdown("## Weight decay, overlaid\n\nThe same metrics for both runs: without weight decay the weights stay high-rank and the alignment of features and weights (NRC3) is weaker — the paper's Figs 4 and 9."),
+		ipynb.Code(`%%
+res := must(tour.Run(context.Background(), must(tour.FromEnv()), nil))
+check(display.Figure(must(res.SweepFigure())))`).ExpectSVG(),
+		ipynb.Markdown("## Losses against epochs (log axes)"),
+		ipynb.Code(`%%
+res := must(tour.Run(context.Background(), must(tour.FromEnv()), nil))
+check(display.Figure(must(res.LossFigure())))`).ExpectSVG(),
+		ipynb.Markdown("## The last layer, as Andriopoulos et al. measure it\n\nNRC3(γ) compares W·Wᵀ with Σ_Y^½ − √γ·I; the curve over γ ∈ [0, λ_min] and its minimiser come from the final weights, read back from the run store."),
+		ipynb.Code(`%%
+res := must(tour.Run(context.Background(), must(tour.FromEnv()), nil))
+g := must(res.LastLayerGamma())
+fmt.Printf("λ_min %.4g; best γ/λ_min %.3f; NRC3 there %.4f\n", g.LambdaMin, g.Best/g.LambdaMin, g.BestValue)
+check(display.Figure(must(tour.GammaFigure(g))))`).ExpectSVG(),
+		ipynb.Markdown(`## Switching backend and scale
+
+- **Scale:** put ` + "`%env DEEPNRC_SCALE=paper`" + ` (the paper's Swimmer network, 1000 epochs) or ` + "`smoke`" + ` in a cell before the others and re-run; **quick** is the default.
+- **Backend:** the pure-Go backend is built in. With a build that has XLA (` + "`go build -tags xla`" + `, as in the Docker images) and a PJRT plugin installed, ` + "`%env GOMLX_BACKEND=xla:cpu`" + ` or ` + "`xla:cuda`" + ` moves training there. ` + "`deepnrc doctor`" + ` says what is installed and how to get what is missing.
+- **Your own model:** export each layer's input features and weight from PyTorch as ` + "`.npy`" + ` and run ` + "`deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy …`" + ` (see the README).`),
+	}
+	return ipynb.New(cells...).ExpectSVG()
+}

@@ -1,0 +1,372 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
+)
+
+// Agg reduces a metric over a range of layers to one number.
+type Agg string
+
+// Aggregations.
+const (
+	AggMax  Agg = "max"
+	AggMin  Agg = "min"
+	AggMean Agg = "mean"
+)
+
+// Quantity is one number computed from a run's records: a metric, at the
+// run's last measured epoch, reduced over a range of layers (or a run-level
+// metric). With several seeds the per-layer values are first averaged over
+// the seeds, as the figures draw them.
+type Quantity struct {
+	// Run is the run's name (a RunSpec.Name); "" means the spec's only run
+	// (an error when there are several).
+	Run string `json:"run,omitempty"`
+	// Metric is an nrc.Metric* name.
+	Metric string `json:"metric"`
+	// From is the first layer of the range, which runs to the last probe;
+	// LastN instead selects the last LastN probes. With neither, Metric is
+	// a run-level metric (layer "").
+	From  string `json:"from,omitempty"`
+	LastN int    `json:"last_n,omitempty"`
+	// To, when set, ends the From range at that layer (inclusive).
+	To string `json:"to,omitempty"`
+	// First evaluates at the run's first measured epoch instead of its
+	// last (to compare the start of training with its end).
+	First bool `json:"first,omitempty"`
+	// Agg reduces the range; "" means AggMean.
+	Agg Agg `json:"agg,omitempty"`
+}
+
+// String describes the quantity, e.g. "max noise over fc5…fc8 of fig2/swimmer".
+func (q Quantity) String() string {
+	var where string
+	switch {
+	case q.From != "" && q.To != "":
+		where = " over " + q.From + "…" + q.To
+	case q.From != "":
+		where = " from " + q.From + " on"
+	case q.LastN == 1:
+		where = " at the last probe"
+	case q.LastN > 1:
+		where = fmt.Sprintf(" over the last %d probes", q.LastN)
+	}
+	agg := ""
+	if q.From != "" || q.LastN > 1 {
+		a := q.Agg
+		if a == "" {
+			a = AggMean
+		}
+		agg = string(a) + " "
+	}
+	s := agg + q.Metric + where
+	if q.First {
+		s += " at the first measured epoch"
+	}
+	if q.Run != "" {
+		s += " (" + q.Run + ")"
+	}
+	return s
+}
+
+// Op compares the two sides of a condition.
+type Op string
+
+// Comparison operators.
+const (
+	OpLE Op = "<="
+	OpGE Op = ">="
+	OpLT Op = "<"
+	OpGT Op = ">"
+	// OpWithin holds when |left − right| ≤ Tol.
+	OpWithin Op = "within"
+	// OpFactor holds when left and right differ by at most the factor Tol
+	// (both positive): max(l/r, r/l) ≤ Tol.
+	OpFactor Op = "factor"
+)
+
+// Cond is one comparison: Left Op (Right or Value).
+type Cond struct {
+	Left Quantity `json:"left"`
+	Op   Op       `json:"op"`
+	// Right, when set, is compared instead of Value.
+	Right *Quantity `json:"right,omitempty"`
+	Value float64   `json:"value,omitempty"`
+	// Times, when not 0, multiplies the right-hand side (e.g. 0.1 for
+	// "at least tenfold smaller than").
+	Times float64 `json:"times,omitempty"`
+	// Tol is the tolerance of OpWithin and the factor of OpFactor.
+	Tol float64 `json:"tol,omitempty"`
+}
+
+// Claim is a statement of the paper that a run can confirm or refute: it
+// holds when all its conditions hold.
+type Claim struct {
+	// Text states the claim in words.
+	Text  string `json:"text"`
+	Conds []Cond `json:"conds"`
+}
+
+// Outcome is a claim evaluated on a run's records.
+type Outcome struct {
+	Text  string `json:"text"`
+	Holds bool   `json:"holds"`
+	// Details has one line per condition with the numbers compared and
+	// whether it holds.
+	Details []string `json:"details"`
+	// Err is set when the claim could not be evaluated (a missing metric
+	// or run); Holds is then false.
+	Err string `json:"error,omitempty"`
+}
+
+// Evaluate checks each claim on records (the long-format results of the
+// spec's runs) and returns one outcome per claim. specRuns are the spec's
+// runs, used to resolve run names to their seed runs.
+func Evaluate(claims []Claim, records []nrc.Record, specRuns []*RunSpec) []Outcome {
+	idx := newIndex(records)
+	out := make([]Outcome, len(claims))
+	for i, c := range claims {
+		o := Outcome{Text: c.Text, Holds: true}
+		for _, cond := range c.Conds {
+			line, ok, err := evalCond(idx, cond, specRuns)
+			if err != nil {
+				o.Holds, o.Err = false, err.Error()
+				o.Details = append(o.Details, "cannot evaluate: "+err.Error())
+				continue
+			}
+			o.Details = append(o.Details, line)
+			o.Holds = o.Holds && ok
+		}
+		if len(c.Conds) == 0 {
+			o.Holds, o.Err = false, "claim has no conditions"
+		}
+		out[i] = o
+	}
+	return out
+}
+
+func evalCond(idx *index, c Cond, specRuns []*RunSpec) (string, bool, error) {
+	l, err := idx.quantity(c.Left, specRuns)
+	if err != nil {
+		return "", false, err
+	}
+	r, rdesc := c.Value, fmtNum(c.Value)
+	if c.Right != nil {
+		if r, err = idx.quantity(*c.Right, specRuns); err != nil {
+			return "", false, err
+		}
+		rdesc = fmt.Sprintf("%s = %s", c.Right, fmtNum(r))
+	}
+	if c.Times != 0 {
+		r *= c.Times
+		rdesc = fmt.Sprintf("%s × (%s)", fmtNum(c.Times), rdesc)
+	}
+	var ok bool
+	var rel string
+	switch c.Op {
+	case OpLE:
+		ok, rel = l <= r, "≤"
+	case OpGE:
+		ok, rel = l >= r, "≥"
+	case OpLT:
+		ok, rel = l < r, "<"
+	case OpGT:
+		ok, rel = l > r, ">"
+	case OpWithin:
+		ok, rel = math.Abs(l-r) <= c.Tol, fmt.Sprintf("within ±%s of", fmtNum(c.Tol))
+	case OpFactor:
+		ok = l > 0 && r > 0 && math.Max(l/r, r/l) <= c.Tol
+		rel = fmt.Sprintf("within a factor %s of", fmtNum(c.Tol))
+	default:
+		return "", false, fmt.Errorf("unknown operator %q", c.Op)
+	}
+	mark := "holds"
+	if !ok {
+		mark = "does not hold"
+	}
+	return fmt.Sprintf("%s = %s %s %s: %s", c.Left, fmtNum(l), rel, rdesc, mark), ok, nil
+}
+
+func fmtNum(v float64) string {
+	a := math.Abs(v)
+	if a != 0 && (a < 1e-3 || a >= 1e4) {
+		return fmt.Sprintf("%.3g", v)
+	}
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
+}
+
+// index gives fast access to records by run, metric and layer.
+type index struct {
+	// layers[run] are the run's layers in network order.
+	layers map[string][]string
+	// vals[run][epoch][metric][layer].
+	vals map[string]map[int]map[string]map[string]float64
+	runs []string
+}
+
+func newIndex(records []nrc.Record) *index {
+	ix := &index{layers: map[string][]string{},
+		vals: map[string]map[int]map[string]map[string]float64{}}
+	seenLayer := map[string]map[string]bool{}
+	for _, r := range records {
+		byEpoch, ok := ix.vals[r.Run]
+		if !ok {
+			byEpoch = map[int]map[string]map[string]float64{}
+			ix.vals[r.Run] = byEpoch
+			ix.runs = append(ix.runs, r.Run)
+			seenLayer[r.Run] = map[string]bool{}
+		}
+		byMetric, ok := byEpoch[r.Epoch]
+		if !ok {
+			byMetric = map[string]map[string]float64{}
+			byEpoch[r.Epoch] = byMetric
+		}
+		byLayer, ok := byMetric[r.Metric]
+		if !ok {
+			byLayer = map[string]float64{}
+			byMetric[r.Metric] = byLayer
+		}
+		byLayer[r.Layer] = r.Value
+		if r.Layer != "" {
+			if !seenLayer[r.Run][r.Layer] {
+				seenLayer[r.Run][r.Layer] = true
+				ix.layers[r.Run] = append(ix.layers[r.Run], r.Layer)
+			}
+		}
+	}
+	return ix
+}
+
+// seedRuns resolves a run name to the names of its seed runs.
+func seedRuns(name string, specRuns []*RunSpec) []string {
+	for _, r := range specRuns {
+		if r.Name == name {
+			return r.SeedRuns()
+		}
+	}
+	return []string{name}
+}
+
+// layerValues returns the seed-averaged values of metric per layer (in
+// network order) at each seed run's last measured epoch.
+func (ix *index) layerValues(run, metric string, first bool, specRuns []*RunSpec) ([]string, []float64, error) {
+	seeds := seedRuns(run, specRuns)
+	var layers []string
+	var sum []float64
+	for _, s := range seeds {
+		byEpoch, ok := ix.vals[s]
+		if !ok {
+			return nil, nil, fmt.Errorf("no records of run %q (runs: %s)", s, strings.Join(ix.runs, ", "))
+		}
+		e := ix.epochOf(s, metric, first)
+		byLayer := byEpoch[e][metric]
+		if layers == nil {
+			layers = ix.layers[s]
+			sum = make([]float64, len(layers))
+		}
+		for i, l := range layers {
+			v, ok := byLayer[l]
+			if !ok {
+				return nil, nil, fmt.Errorf("run %q has no %s at layer %s (epoch %d)", s, metric, l, e)
+			}
+			sum[i] += v
+		}
+	}
+	for i := range sum {
+		sum[i] /= float64(len(seeds))
+	}
+	return layers, sum, nil
+}
+
+// runValue returns the seed-averaged run-level metric at the last epoch.
+func (ix *index) runValue(run, metric string, first bool, specRuns []*RunSpec) (float64, error) {
+	seeds := seedRuns(run, specRuns)
+	var sum float64
+	for _, s := range seeds {
+		byEpoch, ok := ix.vals[s]
+		if !ok {
+			return 0, fmt.Errorf("no records of run %q (runs: %s)", s, strings.Join(ix.runs, ", "))
+		}
+		e := ix.epochOf(s, metric, first)
+		v, ok := byEpoch[e][metric][""]
+		if !ok {
+			return 0, fmt.Errorf("run %q has no run-level %s at epoch %d", s, metric, e)
+		}
+		sum += v
+	}
+	return sum / float64(len(seeds)), nil
+}
+
+// epochOf returns the first or last epoch at which run has metric (at any
+// layer); 0 when it has none.
+func (ix *index) epochOf(run, metric string, first bool) int {
+	e, found := 0, false
+	for ep, byMetric := range ix.vals[run] {
+		if _, ok := byMetric[metric]; !ok {
+			continue
+		}
+		if !found || (first && ep < e) || (!first && ep > e) {
+			e, found = ep, true
+		}
+	}
+	return e
+}
+
+func (ix *index) quantity(q Quantity, specRuns []*RunSpec) (float64, error) {
+	run := q.Run
+	if run == "" {
+		if len(specRuns) != 1 {
+			return 0, fmt.Errorf("quantity %s names no run and the experiment has %d", q, len(specRuns))
+		}
+		run = specRuns[0].Name
+	}
+	if q.From == "" && q.LastN == 0 {
+		return ix.runValue(run, q.Metric, q.First, specRuns)
+	}
+	layers, vals, err := ix.layerValues(run, q.Metric, q.First, specRuns)
+	if err != nil {
+		return 0, err
+	}
+	start := len(layers) - q.LastN
+	if q.From != "" {
+		start = slices.Index(layers, q.From)
+		if start < 0 {
+			return 0, fmt.Errorf("run %q has no layer %q (layers: %s)", run, q.From, strings.Join(layers, ", "))
+		}
+	}
+	if start < 0 {
+		start = 0
+	}
+	end := len(vals)
+	if q.To != "" {
+		end = slices.Index(layers, q.To) + 1
+		if end <= 0 {
+			return 0, fmt.Errorf("run %q has no layer %q (layers: %s)", run, q.To, strings.Join(layers, ", "))
+		}
+	}
+	if start >= end {
+		return 0, fmt.Errorf("run %q: empty layer range for %s", run, q)
+	}
+	sel := vals[start:end]
+	if len(sel) == 0 {
+		return 0, fmt.Errorf("run %q: empty layer range for %s", run, q)
+	}
+	switch q.Agg {
+	case AggMax:
+		return slices.Max(sel), nil
+	case AggMin:
+		return slices.Min(sel), nil
+	case AggMean, "":
+		var s float64
+		for _, v := range sel {
+			s += v
+		}
+		return s / float64(len(sel)), nil
+	}
+	return 0, fmt.Errorf("unknown aggregation %q", q.Agg)
+}

@@ -1,0 +1,200 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
+)
+
+// fakeResult builds a finished result from constructed records, without
+// training: one column, the four Deep NRC rows.
+func fakeResult(t testing.TB) *Result {
+	t.Helper()
+	rs := swimmerRun(Smoke, "demo/run")
+	rs.Seeds = nil
+	spec := &Spec{ID: "demo", Kind: KindFigure, Paper: "Demo figure", Title: "a <constructed> run & its report", Scale: Smoke,
+		Claim:   "Collapse in the top layers.",
+		Columns: []Column{{Title: "Demo", Runs: []RunSpec{rs}, PaperFirstCollapsed: "fc3"}},
+		Rows:    nrcRows,
+		Claims: []Claim{
+			{Text: "noise ≤ 0.2 from fc3", Conds: []Cond{{Left: from(rs.Name, nrc.MetricNoise, "fc3", AggMax), Op: OpLE, Value: 0.2}}},
+			{Text: "CKA ≥ 0.99 at the last probe", Conds: []Cond{{Left: last(rs.Name, nrc.MetricCKA, 1, AggMean), Op: OpGE, Value: 0.99}}},
+		},
+		Reference: []Reference{{Column: "Demo", Metric: nrc.MetricNoise, Layers: []string{"fc1", "fc4"}, Values: []float64{0.5, 0.1}}},
+		Notes:     []string{"constructed"},
+	}
+	layers := []string{"fc1", "fc2", "fc3", "fc4"}
+	var rec []nrc.Record
+	for _, e := range []int{1, 2} {
+		f := float64(e)
+		rec = append(rec, recs(rs.Name, e, nrc.MetricNoise, layers, []float64{0.6, 0.5 / f, 0.3 / f, 0.1 / f})...)
+		rec = append(rec, recs(rs.Name, e, nrc.MetricCKA, layers, []float64{0.2, 0.4, 0.6 * f / 2, 0.9})...)
+		rec = append(rec, recs(rs.Name, e, nrc.MetricWHAlignment, layers, []float64{0.2, 0.5, 0.8, 0.95})...)
+		rec = append(rec, recs(rs.Name, e, nrc.MetricProbeMSE, layers, []float64{0.5, 0.2, 0.05, 0.04})...)
+		rec = append(rec, nrc.Record{Run: rs.Name, Epoch: e, Metric: nrc.MetricModelMSE, Value: 0.04})
+	}
+	res := &Result{Spec: spec, Records: rec, Backend: "none"}
+	if err := finish(res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// wellFormed parses page as XML (the report is written as well-formed
+// XHTML-compatible HTML) and counts its elements by name.
+func wellFormed(t *testing.T, page []byte) map[string]int {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(page))
+	counts := map[string]int{}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return counts
+		}
+		if err != nil {
+			t.Fatalf("report is not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			counts[se.Name.Local]++
+		}
+	}
+}
+
+func TestFinishEvaluatesClaimsAndCollapse(t *testing.T) {
+	res := fakeResult(t)
+	if len(res.Outcomes) != 2 || !res.Outcomes[0].Holds || res.Outcomes[1].Holds {
+		t.Fatalf("outcomes = %+v", res.Outcomes)
+	}
+	// Default rule (noise ≤ 0.2, CKA ≥ 0.5, sustained): at epoch 2 fc3
+	// (noise 0.15, CKA 0.6) and fc4 qualify; at epoch 1 only fc4 does.
+	c := res.Collapse[0]
+	if c.Layer != "fc3" || c.Onset != 1 || c.Paper != "fc3" {
+		t.Errorf("collapse = %+v, want fc3 from epoch 1", c)
+	}
+	if res.Figure == nil {
+		t.Fatal("no figure")
+	}
+	cmp := res.Comparison[0]
+	if len(cmp.Rows) != 4 || cmp.Rows[0][1] != "0.600" || cmp.Rows[0][2] != "0.500" || cmp.Rows[1][2] != "—" || cmp.Rows[3][1] != "0.050" {
+		t.Errorf("comparison rows = %v", cmp.Rows)
+	}
+}
+
+func TestReportIsSelfContainedHTMLWithInlineSVG(t *testing.T) {
+	a, b := fakeResult(t), fakeResult(t)
+	b.Spec.ID = "demo2"
+	page, err := HTMLReport([]*Result{a, b}, "two <figures>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := wellFormed(t, page)
+	if counts["svg"] != 2 {
+		t.Errorf("report has %d <svg> elements, want 2 (one per figure)", counts["svg"])
+	}
+	if counts["img"] != 0 || bytes.Contains(page, []byte("src=")) {
+		t.Error("report refers to external files; it must be self-contained")
+	}
+	s := string(page)
+	for _, want := range []string{"two &lt;figures&gt;", "a &lt;constructed&gt; run &amp; its report", "does not hold", "holds",
+		"This run vs the paper: Demo", "First collapsed layer", "constructed", "Backend: none"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+func TestWriteFilesIsComplete(t *testing.T) {
+	res := fakeResult(t)
+	dir := t.TempDir()
+	if err := res.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "demo.html demo.json demo.png demo.svg" {
+		t.Errorf("files = %v (temporary files must not be left behind)", names)
+	}
+	var back struct {
+		Records []nrc.Record `json:"records"`
+		Claims  []Outcome    `json:"claims"`
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, "demo.json"))
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Records) != len(res.Records) || len(back.Claims) != 2 || back.Claims[1].Holds {
+		t.Errorf("json round trip: %d records, claims %+v", len(back.Records), back.Claims)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, "demo.svg"))
+	if err := xml.Unmarshal(svg, new(struct{})); err != nil {
+		t.Errorf("SVG does not parse: %v", err)
+	}
+	wellFormed(t, must(os.ReadFile(filepath.Join(dir, "demo.html"))))
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// The whole pipeline at smoke scale: train (in memory), evaluate, draw and
+// write a figure, a table and the predecessor's last-layer experiment.
+func TestReproduceSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains small networks")
+	}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	results, err := Reproduce(context.Background(), []string{"nrc2024", "fig2", "table2"}, Smoke, dir, Options{NoStore: true}, &log)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if len(results) != 3 || results[0].Spec.ID != "fig2" {
+		t.Fatalf("results in the wrong order: %v", len(results))
+	}
+	for _, f := range []string{"fig2.svg", "fig2.png", "fig2.json", "fig2.html", "table2.json", "table2.html", "nrc2024.svg", ReportFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	counts := wellFormed(t, must(os.ReadFile(filepath.Join(dir, ReportFile))))
+	if counts["svg"] != 2 {
+		t.Errorf("report has %d figures, want 2 (fig2, nrc2024)", counts["svg"])
+	}
+	// table2 describes every dataset at smoke scale.
+	if rows := results[1].Tables[0].Rows; len(rows) != 8 || rows[0][0] != "Swimmer" || rows[0][4] != "2" {
+		t.Errorf("table2 rows = %v", rows)
+	}
+	// nrc2024 records NRC1–3 at every measured epoch and picks γ* in [0, λ_min].
+	g := results[2].Gamma
+	if len(g) != 3 || g[0].Ratio < 0 || g[0].Ratio > 1 {
+		t.Errorf("gamma = %+v", g)
+	}
+}
+
+func TestRealSourceLeavesSyntheticDataGenerated(t *testing.T) {
+	syn := syntheticRun(Smoke, "s", "synthetic-fig8", 3, 0, 0)
+	if d := dataOptions(&syn, Options{Source: "real"}); d.Source != "standin" {
+		t.Errorf("synthetic data with source real: got source %q, want standin", d.Source)
+	}
+	sw := swimmerRun(Smoke, "w")
+	if d := dataOptions(&sw, Options{Source: "real", DataDir: "/x"}); d.Source != "real" || d.Dir != "/x" {
+		t.Errorf("swimmer with source real: %+v", d)
+	}
+}

@@ -1,0 +1,89 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ReportFile is the name of the combined HTML report Reproduce writes.
+const ReportFile = "report.html"
+
+// ResolveIDs checks experiment IDs (case-insensitive; "all" or none means
+// every experiment) and returns them in the paper's order, without
+// duplicates.
+func ResolveIDs(ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return IDs(), nil
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id == "all" {
+			return IDs(), nil
+		}
+		if !slices.Contains(IDs(), id) {
+			return nil, fmt.Errorf("experiment: unknown experiment %q; known: %s (or all)", id, strings.Join(IDs(), ", "))
+		}
+		want[id] = true
+	}
+	var out []string
+	for _, id := range IDs() {
+		if want[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// Reproduce runs the experiments ids at scale s and writes, into outDir,
+// each one's files (see Result.WriteFiles) and one combined HTML report
+// (ReportFile). Progress lines go to log (nil for none). It stops at the
+// first failing experiment, after writing the report of those done.
+func Reproduce(c context.Context, ids []string, s Scale, outDir string, opt Options, log io.Writer) ([]*Result, error) {
+	ids, err := ResolveIDs(ids)
+	if err != nil {
+		return nil, err
+	}
+	var results []*Result
+	var runErr error
+	for _, id := range ids {
+		spec, err := Get(id, s)
+		if err != nil {
+			return nil, err
+		}
+		if log != nil {
+			fmt.Fprintf(log, "== %s (%s scale): %s\n", spec.Paper, s, spec.Title)
+		}
+		res, err := Run(c, spec, opt)
+		if err != nil {
+			runErr = err
+			break
+		}
+		if err := res.WriteFiles(outDir); err != nil {
+			return results, err
+		}
+		results = append(results, res)
+		if log != nil {
+			holds := 0
+			for _, o := range res.Outcomes {
+				if o.Holds {
+					holds++
+				}
+			}
+			fmt.Fprintf(log, "   %s done in %s: %d of %d claims hold; wrote %s.*\n", id, res.Elapsed.Round(time.Millisecond),
+				holds, len(res.Outcomes), filepath.Join(outDir, id))
+		}
+	}
+	if len(results) > 0 {
+		title := fmt.Sprintf("deepnrc reproduction of Deep Neural Regression Collapse (%s scale)", s)
+		if err := WriteReport(filepath.Join(outDir, ReportFile), results, title); err != nil {
+			return results, err
+		}
+	}
+	return results, runErr
+}
