@@ -93,6 +93,7 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	kc.Measurer = measurerIdentity(opt.Measurer)
 	key, err := kc.key()
 	if err != nil {
 		return nil, err

@@ -93,6 +93,22 @@ type keyedConfig struct {
 	Model          any     `json:"model"`
 	Data           dataKey `json:"data"`
 	Config         Config  `json:"config"`
+	// Measurer identifies a measurer other than the default one (its Go
+	// type and JSON-encoded settings), since it decides the records.
+	Measurer string `json:"measurer,omitempty"`
+}
+
+// measurerIdentity describes m for the run key: "" for the default
+// (nil) measurer, else its type and, when it encodes as JSON, its settings.
+func measurerIdentity(m Measurer) string {
+	if m == nil {
+		return ""
+	}
+	id := fmt.Sprintf("%T", m)
+	if b, err := json.Marshal(m); err == nil {
+		id += string(b)
+	}
+	return id
 }
 
 type dataKey struct {
@@ -110,7 +126,9 @@ type dataKey struct {
 // Key returns the store key of a job: the first 24 hex digits of the SHA-256
 // of its canonical JSON configuration (model spec, dataset name, options
 // and content digest, the full training Config with defaults resolved, and
-// MetricsVersion). The job's Name is a label and not part of the key.
+// MetricsVersion), for a run measured by the default measurer; Run adds
+// the identity of any other measurer. The job's Name is a label and not part
+// of the key.
 func Key(j *Job) (string, error) {
 	kc, err := keyOf(j)
 	if err != nil {

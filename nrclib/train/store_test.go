@@ -163,3 +163,31 @@ func TestStoreRefusesAConcurrentRun(t *testing.T) {
 		t.Errorf("damaged checkpoint: err = %v", err)
 	}
 }
+
+// A run measured by another measurer is another run: the store must not
+// hand back records measured differently.
+func TestMeasurerIsPartOfTheRunKey(t *testing.T) {
+	st, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := resumeJob(t)
+	first, err := Run(stdctx.Background(), job, Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Run(stdctx.Background(), resumeJob(t), Options{Store: st, Measurer: NRCMeasurer{Options: nrc.Options{Rank: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Cached || other.Key == first.Key {
+		t.Errorf("a run with another measurer came from the store (cached %v, same key %v)", other.Cached, other.Key == first.Key)
+	}
+	again, err := Run(stdctx.Background(), resumeJob(t), Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Cached || again.Key != first.Key {
+		t.Errorf("the default measurer's run was not found again (cached %v)", again.Cached)
+	}
+}
