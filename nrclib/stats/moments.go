@@ -18,6 +18,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -39,10 +40,6 @@ type Moments struct {
 	n          int64
 	mean       []float64 // joint mean of z = [h, y], length p = d+t
 	m2         []float64 // p×p row-major: Σ (z−z̄)(z−z̄)ᵀ, upper triangle kept current
-	scratch    []float64
-	transposed []float64
-	chunkMean  []float64
-	chunkM2    []float64
 }
 
 // New returns an empty accumulator for features of width d and targets of
@@ -145,12 +142,11 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 		}
 	}
 	p := m.d + m.t
+	buf := getScratch(min(chunkRows, rows), p)
+	defer scratchPool.Put(buf)
 	for start := 0; start < rows; start += chunkRows {
 		b := min(chunkRows, rows-start)
-		if cap(m.scratch) < b*p {
-			m.scratch = make([]float64, chunkRows*p)
-		}
-		z := m.scratch[:b*p]
+		z := buf.rows[:b*p]
 		for i := 0; i < b; i++ {
 			row := z[i*p : (i+1)*p]
 			hs := h[(start+i)*m.d : (start+i+1)*m.d]
@@ -165,7 +161,7 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 				row[m.d+j] = float64(v)
 			}
 		}
-		m.addChunk(z, b)
+		m.addChunk(z, b, buf)
 	}
 	return nil
 }
@@ -194,16 +190,12 @@ func normalizeRow(v []float64) {
 }
 
 // addChunk folds b rows z (b×p, row-major) into the accumulator.
-func (m *Moments) addChunk(z []float64, b int) {
+func (m *Moments) addChunk(z []float64, b int, buf *scratch) {
 	if b == 0 {
 		return
 	}
 	p := m.d + m.t
-	if m.chunkMean == nil {
-		m.chunkMean = make([]float64, p)
-		m.chunkM2 = make([]float64, p*p)
-	}
-	cm := m.chunkMean
+	cm := buf.mean
 	for j := range cm {
 		cm[j] = 0
 	}
@@ -219,18 +211,42 @@ func (m *Moments) addChunk(z []float64, b int) {
 	// Centre and transpose into zt (p×b): each variable's b values are
 	// contiguous, the layout in which gonum's blocked, multi-threaded Gemm
 	// is fastest.
-	if cap(m.transposed) < b*p {
-		m.transposed = make([]float64, chunkRows*p)
-	}
-	zt := m.transposed[:b*p]
+	zt := buf.transposed[:b*p]
 	for i := 0; i < b; i++ {
 		row := z[i*p : (i+1)*p]
 		for j, v := range row {
 			zt[j*b+i] = v - cm[j]
 		}
 	}
-	upperGram(zt, p, b, m.chunkM2)
-	m.combine(int64(b), cm, m.chunkM2)
+	upperGram(zt, p, b, buf.m2)
+	m.combine(int64(b), cm, buf.m2)
+}
+
+// scratch holds the working memory of one chunk update. Accumulators
+// share it through scratchPool, so a pass over many layers keeps one set
+// (about 2·chunkRows·p + p² values) instead of one per layer.
+type scratch struct {
+	rows, transposed, mean, m2 []float64
+}
+
+var scratchPool sync.Pool
+
+// getScratch returns scratch space for chunks of up to b rows of width p.
+func getScratch(b, p int) *scratch {
+	s, _ := scratchPool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if cap(s.rows) < b*p {
+		s.rows = make([]float64, b*p)
+		s.transposed = make([]float64, b*p)
+	}
+	if cap(s.m2) < p*p {
+		s.m2 = make([]float64, p*p)
+		s.mean = make([]float64, p)
+	}
+	s.mean = s.mean[:cap(s.mean)][:p]
+	return s
 }
 
 // gramBlock is the row-block size of upperGram.
