@@ -11,7 +11,7 @@ build:
 
 ## test: everything CI checks: formatting, vet, unit tests, then every notebook
 ## executed headless (needs Jupyter from Debian; `make deps` installs it).
-test: lint unit notebooks
+test: deps lint unit notebooks
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
