@@ -81,3 +81,10 @@ func TestMeasureTableAndErrors(t *testing.T) {
 		t.Errorf("unknown command exit %d", code)
 	}
 }
+
+func TestHelpExitsZero(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := runCLI([]string{"measure", "-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "--targets") {
+		t.Errorf("measure -h: exit %d, usage %q", code, errOut.String())
+	}
+}
