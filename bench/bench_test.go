@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deepnrc/deepnrc/nrclib/backend"
+	"github.com/deepnrc/deepnrc/internal/testenv"
 	"github.com/deepnrc/deepnrc/nrclib/gomlxfix"
 	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/model/layer"
@@ -26,11 +26,7 @@ import (
 var testBackend backends.Backend
 
 func TestMain(m *testing.M) {
-	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
-	if raceEnabled {
-		os.Setenv(backend.EnvConfig, "go:ops_sequential,dotgeneral_large")
-	}
-	b, err := backend.New()
+	b, err := testenv.Backend()
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deepnrc/deepnrc/internal/testenv"
 	"github.com/deepnrc/deepnrc/nrclib/backend"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 )
@@ -12,7 +13,7 @@ import (
 func TestTrainCommand(t *testing.T) {
 	// The sequential op executor: GoMLX v0.26's parallel one trips the race
 	// detector (see nrclib/train's tests); results are the same.
-	t.Setenv(backend.EnvConfig, "go:ops_sequential,dotgeneral_large")
+	t.Setenv(backend.EnvConfig, testenv.SequentialConfig)
 	store := t.TempDir()
 	args := []string{"train", "-data", "swimmer", "-source", "standin", "-n", "120", "-width", "8", "-layers", "3",
 		"-epochs", "3", "-batch", "16", "-lr", "0.01", "-measure", "1", "-store", store}

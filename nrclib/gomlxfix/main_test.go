@@ -6,20 +6,16 @@ import (
 	"os"
 	"testing"
 
+	"github.com/deepnrc/deepnrc/internal/testenv"
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
 )
 
-// testBackendConfig is the simplego configuration that does not deadlock on
-// im2col networks.
-const testBackendConfig = "go:parallelism=-1,dotgeneral_large"
-
 var testBackend backends.Backend
 
 func TestMain(m *testing.M) {
-	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	Install()
-	b, err := backends.NewWithConfig(testBackendConfig)
+	b, err := testenv.Backend()
 	if err != nil {
 		panic(err)
 	}

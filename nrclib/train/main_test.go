@@ -7,7 +7,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/deepnrc/deepnrc/nrclib/backend"
+	"github.com/deepnrc/deepnrc/internal/testenv"
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
@@ -20,11 +20,7 @@ import (
 var testBackend backends.Backend
 
 func TestMain(m *testing.M) {
-	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
-	if raceEnabled {
-		os.Setenv(backend.EnvConfig, "go:ops_sequential,dotgeneral_large")
-	}
-	b, err := backend.New()
+	b, err := testenv.Backend()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

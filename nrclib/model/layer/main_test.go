@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/deepnrc/deepnrc/internal/testenv"
 	"github.com/deepnrc/deepnrc/nrclib/gomlxfix"
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
@@ -15,9 +16,8 @@ import (
 var testBackend backends.Backend
 
 func TestMain(m *testing.M) {
-	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	gomlxfix.Install()
-	b, err := backends.NewWithConfig("go:parallelism=-1,dotgeneral_large")
+	b, err := testenv.Backend()
 	if err != nil {
 		panic(err)
 	}

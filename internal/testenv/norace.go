@@ -1,5 +1,5 @@
 //go:build !race
 
-package train
+package testenv
 
 const raceEnabled = false
