@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/deepnrc/deepnrc/internal/atomicfile"
 	"golang.org/x/mod/modfile"
 )
 
@@ -176,7 +177,7 @@ func linkModule(dir, root string) error {
 	if err := mergeGoSum(filepath.Join(dir, "go.sum"), filepath.Join(root, "go.sum")); err != nil {
 		return err
 	}
-	return writeFileAtomic(gomod, out, 0o644)
+	return atomicfile.WriteFile(gomod, out, 0o644)
 }
 
 func hasRequire(f *modfile.File, mod string) bool {
@@ -231,7 +232,7 @@ func mergeGoSum(dst, src string) error {
 	if n == 0 {
 		return nil
 	}
-	return writeFileAtomic(dst, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(dst, buf.Bytes(), 0o644)
 }
 
 // lines returns the non-blank lines of data, trimmed.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/deepnrc/deepnrc/internal/atomicfile"
 )
 
 // WriteFiles writes the result into dir (created if needed): <id>.svg and
@@ -30,14 +32,14 @@ func (r *Result) WriteFiles(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(base+".json", js); err != nil {
+	if err := writeFile(base+".json", js); err != nil {
 		return err
 	}
 	page, err := HTMLReport([]*Result{r}, fmt.Sprintf("deepnrc: %s (%s scale)", r.Spec.Paper, r.Spec.Scale))
 	if err != nil {
 		return err
 	}
-	return writeAtomic(base+".html", page)
+	return writeFile(base+".html", page)
 }
 
 // JSON encodes the result (records in long format, claims with whether
@@ -60,32 +62,7 @@ func WriteReport(path string, results []*Result, title string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("experiment: creating report directory: %w", err)
 	}
-	return writeAtomic(path, page)
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// directory and a rename.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("experiment: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("experiment: writing %s: %w", path, werr)
-	}
-	return nil
+	return writeFile(path, page)
 }
 
 // reportSection is what the template needs of one result.
@@ -225,3 +202,11 @@ code { background: #f4f4f4; padding: 0 .2em; }
 </body>
 </html>
 `))
+
+// writeFile writes data to path atomically, naming the package in errors.
+func writeFile(path string, data []byte) error {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	return nil
+}

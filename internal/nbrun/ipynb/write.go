@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
+
+	"github.com/deepnrc/deepnrc/internal/atomicfile"
 )
 
 // Kernel names the Jupyter kernel that deepnrc notebooks run on; the kernel/
@@ -197,30 +197,8 @@ func (nb *Notebook) Write(path string) error {
 	return WriteFileAtomic(path, data)
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers see the old or the new content, never
-// a partial file.
+// WriteFileAtomic writes data to path atomically (see package atomicfile),
+// readable by all.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(name, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data, 0o644)
 }
