@@ -40,7 +40,7 @@ func givenRun(progress bool) ([]nrc.Record, error) {
 // LayerValues returns the per-layer values of metric for run at the run's
 // last epoch, in network order, with the layer names.
 func LayerValues(records []nrc.Record, run, metric string) (layers []string, values []float64) {
-	return final(records, run, metric)
+	return nrc.LayerSeries(records, run, metric, 0)
 }
 
 // StrictRule is the rule of question b3: DefaultRule with the noise
@@ -69,8 +69,8 @@ func givenTruthValues() (*givenTruth, error) {
 		return nil, err
 	}
 	var g givenTruth
-	g.layers, g.noise = final(recs, GivenRunName, nrc.MetricNoise)
-	_, g.cka = final(recs, GivenRunName, nrc.MetricCKA)
+	g.layers, g.noise = nrc.LayerSeries(recs, GivenRunName, nrc.MetricNoise, 0)
+	_, g.cka = nrc.LayerSeries(recs, GivenRunName, nrc.MetricCKA, 0)
 	if len(g.layers) == 0 || len(g.cka) != len(g.noise) {
 		return nil, fmt.Errorf("the run has no per-layer noise and CKA records")
 	}

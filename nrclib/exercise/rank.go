@@ -129,7 +129,7 @@ func checkRank(a any) Result {
 	if err != nil {
 		return wrong("could not load the unseen run to give a hint (%v); re-run the training cell", err)
 	}
-	_, sr := final(recs, UnseenRunName, nrc.MetricStableRankH)
+	_, sr := nrc.LayerSeries(recs, UnseenRunName, nrc.MetricStableRankH, 0)
 	if len(sr) > 0 {
 		top := sr[len(sr)-1]
 		if guess == int(top) || guess == int(top+0.5) {
@@ -147,7 +147,7 @@ func checkRank(a any) Result {
 func significantComponents(recs []nrc.Record, run string, share float64) int {
 	count := 0
 	for j := 1; j <= LowRankTargetDim; j++ {
-		_, v := final(recs, run, EVRMetric(j))
+		_, v := nrc.LayerSeries(recs, run, EVRMetric(j), 0)
 		if len(v) > 0 && v[len(v)-1] >= share {
 			count++
 		}

@@ -170,23 +170,6 @@ func (p *spectrumPass) Records(weights []*nrc.Weight, modelMSE float64, run stri
 	return recs, nil
 }
 
-// final returns, for run, the per-layer values of metric at the run's last
-// epoch, in network order.
-func final(records []nrc.Record, run, metric string) (layers []string, values []float64) {
-	last := -1
-	for _, r := range records {
-		if r.Run == run && r.Metric == metric && r.Epoch > last {
-			last = r.Epoch
-		}
-	}
-	for _, r := range records {
-		if r.Run == run && r.Metric == metric && r.Epoch == last && r.Layer != "" {
-			layers = append(layers, r.Layer)
-			values = append(values, r.Value)
-		}
-	}
-	return layers, values
-}
 
 // RunValue returns a run-level metric (layer "", such as nrc.MetricTrainMSE)
 // of run at the run's last epoch, and whether the records hold it.

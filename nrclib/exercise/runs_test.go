@@ -226,12 +226,12 @@ func TestSpectrumMeasurer(t *testing.T) {
 	}
 	want := []float64{0.8, 0.2, 0}
 	for j, w := range want {
-		_, v := final(recs, "run", EVRMetric(j+1))
+		_, v := nrc.LayerSeries(recs, "run", EVRMetric(j+1), 0)
 		if len(v) != 1 || math.Abs(v[0]-w) > 1e-12 {
 			t.Errorf("evr%d = %v, want %v", j+1, v, w)
 		}
 	}
-	if _, n := final(recs, "run", nrc.MetricNoise); len(n) != 1 {
+	if _, n := nrc.LayerSeries(recs, "run", nrc.MetricNoise, 0); len(n) != 1 {
 		t.Error("the Deep NRC metrics are missing")
 	}
 	if v, ok := RunValue(recs, "run", nrc.MetricModelMSE); !ok || v != 0.5 {

@@ -514,3 +514,30 @@ func TestCollapseRule(t *testing.T) {
 		t.Error("rule description lacks its threshold")
 	}
 }
+
+func TestFirstCollapsedLayerFromRecords(t *testing.T) {
+	var recs []Record
+	add := func(epoch int, layer, metric string, v float64) {
+		recs = append(recs, Record{Run: "r", Epoch: epoch, Layer: layer, Metric: metric, Value: v})
+	}
+	for i, l := range []string{"fc1", "fc2", "fc3"} {
+		add(1, l, MetricNoise, 0.9) // nothing collapsed at epoch 1
+		add(1, l, MetricCKA, 0.1)
+		add(5, l, MetricNoise, []float64{0.5, 0.1, 0.05}[i]) // fc2 on at epoch 5
+		add(5, l, MetricCKA, 0.9)
+	}
+	add(5, "", MetricTargetStableRank, 1)
+	if got := DefaultRule().FirstCollapsedLayer(recs, "r", 0); got != "fc2" {
+		t.Errorf("last epoch: %q, want fc2", got)
+	}
+	if got := DefaultRule().FirstCollapsedLayer(recs, "r", 1); got != "" {
+		t.Errorf("epoch 1: %q, want none", got)
+	}
+	if got := DefaultRule().FirstCollapsedLayer(recs, "other", 0); got != "" {
+		t.Errorf("unknown run: %q", got)
+	}
+	layers, vals := LayerSeries(recs, "r", MetricNoise, 0)
+	if len(layers) != 3 || vals[2] != 0.05 {
+		t.Errorf("LayerSeries = %v %v", layers, vals)
+	}
+}

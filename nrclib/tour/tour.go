@@ -135,30 +135,7 @@ func (r *Result) FinalEpoch(run string) int {
 // FirstCollapsed applies the default collapse rule to run's final
 // measurement and returns the layer it marks ("" for none).
 func (r *Result) FirstCollapsed(run string) string {
-	epoch := r.FinalEpoch(run)
-	var layers []string
-	noise, cka := map[string]float64{}, map[string]float64{}
-	for _, rec := range r.Records {
-		if rec.Run != run || rec.Epoch != epoch {
-			continue
-		}
-		switch rec.Metric {
-		case nrc.MetricNoise:
-			layers = append(layers, rec.Layer)
-			noise[rec.Layer] = rec.Value
-		case nrc.MetricCKA:
-			cka[rec.Layer] = rec.Value
-		}
-	}
-	n := make([]float64, len(layers))
-	c := make([]float64, len(layers))
-	for i, l := range layers {
-		n[i], c[i] = noise[l], cka[l]
-	}
-	if i := nrc.DefaultRule().FirstCollapsed(n, c); i >= 0 {
-		return layers[i]
-	}
-	return ""
+	return nrc.DefaultRule().FirstCollapsedLayer(r.Records, run, 0)
 }
 
 // LastLayerGamma scans the last-layer NRC3 of Andriopoulos et al. over
