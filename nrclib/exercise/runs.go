@@ -170,7 +170,6 @@ func (p *spectrumPass) Records(weights []*nrc.Weight, modelMSE float64, run stri
 	return recs, nil
 }
 
-
 // RunValue returns a run-level metric (layer "", such as nrc.MetricTrainMSE)
 // of run at the run's last epoch, and whether the records hold it.
 func RunValue(records []nrc.Record, run, metric string) (float64, bool) {
