@@ -25,6 +25,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // registers "go"
+
+	"github.com/deepnrc/deepnrc/nrclib/fastexec"
 )
 
 // Environment variables read or written by this package.
@@ -121,6 +123,9 @@ func NewWithConfig(cfg string) (b backends.Backend, err error) {
 		}
 	}()
 	if name == Go {
+		if err := installFast(); err != nil {
+			return nil, fmt.Errorf("backend %q: %w", cfg, err)
+		}
 		b, err = newQuiet(cfg)
 	} else {
 		b, err = backends.NewWithConfig(cfg)
@@ -222,6 +227,26 @@ func split(cfg string) (name, opts string) {
 func isXLA(name string) bool {
 	return name == XLA || slices.Contains(xlaAliases, name)
 }
+
+// installFast puts package gemm's matrix product into the pure-Go backend
+// (see nrclib/fastexec). A bad $DEEPNRC_GEMM is an error; GoMLX internals
+// that differ from v0.26.0 leave the stock product in place, with one
+// warning on stderr.
+func installFast() error {
+	err := fastexec.Install()
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, fastexec.ErrInternals) {
+		warnOnce.Do(func() {
+			fmt.Fprintf(os.Stderr, "deepnrc: warning: %v; training uses GoMLX's slower matrix product\n", err)
+		})
+		return nil
+	}
+	return err
+}
+
+var warnOnce sync.Once
 
 // stdoutMu serialises newQuiet's redirection of os.Stdout.
 var stdoutMu sync.Mutex

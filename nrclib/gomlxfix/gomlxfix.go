@@ -27,6 +27,8 @@
 //     contribution is placed back like a strided slice's gradient; for
 //     max/min only the first extreme element of each window receives it.
 //   - Rsqrt: GoMLX has no gradient for it; here dy/dx = −y/(2x).
+//   - Max and Min against a scalar (ReLU): one branch-free Sign of the
+//     output instead of GoMLX's five-pass indicator (see minMaxVJP).
 //
 // The parameters of a node (contracting axes, slice starts, conv strides…)
 // are not exported by GoMLX; they are read, read-only, with package reflect
@@ -58,6 +60,8 @@ var replaced = map[graph.NodeType]graph.VJP{
 	graph.NodeTypeConvGeneral:  single(convGeneralVJP),
 	graph.NodeTypeReduceWindow: single(reduceWindowVJP),
 	graph.NodeTypeRsqrt:        single(rsqrtVJP),
+	graph.NodeTypeMax:          single(minMaxVJP),
+	graph.NodeTypeMin:          single(minMaxVJP),
 }
 
 // Install registers this package's gradients in graph.VJPRegistration. It
@@ -80,7 +84,7 @@ func Install() {
 // Replaced returns the node types whose gradients Install overrides.
 func Replaced() []graph.NodeType {
 	return []graph.NodeType{graph.NodeTypeDot, graph.NodeTypeDotGeneral, graph.NodeTypeSlice, graph.NodeTypeConvGeneral,
-		graph.NodeTypeReduceWindow, graph.NodeTypeRsqrt}
+		graph.NodeTypeReduceWindow, graph.NodeTypeRsqrt, graph.NodeTypeMax, graph.NodeTypeMin}
 }
 
 func single(fn func(node, v *graph.Node) []*graph.Node) graph.VJP {

@@ -20,9 +20,9 @@ import (
 	"math"
 	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/deepnrc/deepnrc/nrclib/gemm"
 )
 
 // chunkRows bounds the rows centred at once, so scratch memory stays small
@@ -208,25 +208,22 @@ func (m *Moments) addChunk(z []float64, b int, buf *scratch) {
 	for j := range cm {
 		cm[j] /= float64(b)
 	}
-	// Centre and transpose into zt (p×b): each variable's b values are
-	// contiguous, the layout in which gonum's blocked, multi-threaded Gemm
-	// is fastest.
-	zt := buf.transposed[:b*p]
+	// Centre in place: z is this accumulator's scratch copy of the rows.
 	for i := 0; i < b; i++ {
 		row := z[i*p : (i+1)*p]
-		for j, v := range row {
-			zt[j*b+i] = v - cm[j]
+		for j := range row {
+			row[j] -= cm[j]
 		}
 	}
-	upperGram(zt, p, b, buf.m2)
+	upperGram(z, p, b, buf.m2)
 	m.combine(int64(b), cm, buf.m2)
 }
 
 // scratch holds the working memory of one chunk update. Accumulators
 // share it through scratchPool, so a pass over many layers keeps one set
-// (about 2·chunkRows·p + p² values) instead of one per layer.
+// (about chunkRows·p + p² values) instead of one per layer.
 type scratch struct {
-	rows, transposed, mean, m2 []float64
+	rows, mean, m2 []float64
 }
 
 var scratchPool sync.Pool
@@ -239,7 +236,6 @@ func getScratch(b, p int) *scratch {
 	}
 	if cap(s.rows) < b*p {
 		s.rows = make([]float64, b*p)
-		s.transposed = make([]float64, b*p)
 	}
 	if cap(s.m2) < p*p {
 		s.m2 = make([]float64, p*p)
@@ -253,17 +249,15 @@ func getScratch(b, p int) *scratch {
 const gramBlock = 128
 
 // upperGram sets the upper triangle (block-wise; some entries below the
-// diagonal are written too) of c (p×p) to zt·ztᵀ, for zt p×b row-major.
-// Only the blocks on or above the diagonal are computed, so it costs about
-// half a full product.
-func upperGram(zt []float64, p, b int, c []float64) {
-	all := blas64.General{Rows: p, Cols: b, Stride: b, Data: zt}
+// diagonal are written too) of c (p×p) to zᵀ·z, for z b×p row-major, with
+// package gemm. Only the blocks on or above the diagonal are computed, so
+// it costs about half a full product.
+func upperGram(z []float64, p, b int, c []float64) {
 	for i0 := 0; i0 < p; i0 += gramBlock {
 		i1 := min(p, i0+gramBlock)
-		rows := blas64.General{Rows: i1 - i0, Cols: b, Stride: b, Data: zt[i0*b:]}
-		cols := blas64.General{Rows: p - i0, Cols: b, Stride: b, Data: all.Data[i0*b:]}
-		out := blas64.General{Rows: i1 - i0, Cols: p - i0, Stride: p, Data: c[i0*p+i0:]}
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1, rows, cols, 0, out)
+		// C[i0:i1, i0:p] = z[:, i0:i1]ᵀ · z[:, i0:p].
+		gemm.Float64(gemm.Product{M: i1 - i0, N: p - i0, K: b, TransA: true, LDA: p, LDB: p, LDC: p},
+			c[i0*p+i0:], z[i0:], z[i0:])
 	}
 }
 

@@ -95,8 +95,10 @@ func Linear(ctx *context.Context, x *graph.Node, out int, bias bool) *graph.Node
 	return y
 }
 
-// Relu returns max(x, 0).
-func Relu(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(x)) }
+// Relu returns max(x, 0), taken against a scalar 0 (no tensor of zeros is
+// made). Its gradient (package gomlxfix) is 1 where x > 0 and 0 elsewhere,
+// x = 0 included, as PyTorch's.
+func Relu(x *graph.Node) *graph.Node { return graph.Max(x, graph.ScalarZero(x.Graph(), x.DType())) }
 
 // GlobalAvgPool returns the mean of x [N, H, W, C] over H and W: [N, C].
 func GlobalAvgPool(x *graph.Node) *graph.Node {
