@@ -83,10 +83,14 @@ func TestElementwiseBitsEqualStock(t *testing.T) {
 			return func(a, b *graph.Node) *graph.Node { return op(a, graph.Scalar(a.Graph(), a.DType(), 0.75)) }
 		},
 		"scalar left": func(op opFn) func(a, b *graph.Node) *graph.Node {
-			return func(a, b *graph.Node) *graph.Node { return op(graph.Scalar(a.Graph(), a.DType(), -1.5), graph.Add(a, b)) }
+			return func(a, b *graph.Node) *graph.Node {
+				return op(graph.Scalar(a.Graph(), a.DType(), -1.5), graph.Add(a, b))
+			}
 		},
 		"[1,1]": func(op opFn) func(a, b *graph.Node) *graph.Node {
-			return func(a, b *graph.Node) *graph.Node { return op(graph.Slice(b, graph.AxisRange(0, 1), graph.AxisRange(0, 1)), a) }
+			return func(a, b *graph.Node) *graph.Node {
+				return op(graph.Slice(b, graph.AxisRange(0, 1), graph.AxisRange(0, 1)), a)
+			}
 		},
 		"zero scalar": func(op opFn) func(a, b *graph.Node) *graph.Node {
 			return func(a, b *graph.Node) *graph.Node { return op(a, graph.ScalarZero(a.Graph(), a.DType())) }
@@ -126,13 +130,14 @@ func isNaNBits(bits uint64, f64 bool) bool {
 	return x != x
 }
 
-// TestElementwiseBroadcastFallsBack: a row broadcast goes to simplego.
+// TestElementwiseBroadcastFallsBack: a broadcast of both operands goes to
+// simplego.
 func TestElementwiseBroadcastFallsBack(t *testing.T) {
 	if !Installed() {
 		t.Skip("not installed (DEEPNRC_GEMM=stock)")
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
-	a, b := matrix[float32](rng, 6, 5), matrix[float32](rng, 1, 5)
+	a, b := matrix[float32](rng, 6, 1), matrix[float32](rng, 1, 5)
 	before := ReadStats()
 	fast, stock := runBits(t, graph.Add, a, b)
 	for i := range fast {
@@ -142,5 +147,54 @@ func TestElementwiseBroadcastFallsBack(t *testing.T) {
 	}
 	if after := ReadStats(); after.Fallbacks["Add: broadcast"] != before.Fallbacks["Add: broadcast"]+1 {
 		t.Fatalf("broadcast not counted as a fallback: %v", after.Fallbacks)
+	}
+}
+
+func tensor3[T float32 | float64](rng *rand.Rand, dims ...int) *tensors.Tensor {
+	m := matrix[T](rng, 1, size(dims))
+	return tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[T](m), dims...)
+}
+
+// TestBlockBroadcastsBitsEqualStock: binary ops with an operand broadcast
+// along a block of axes (BatchNorm's [1,1,1,C]; [A,1,C]), on either side,
+// ReduceSum over leading, middle and trailing blocks of axes, and
+// BroadcastInDim back, all against simplego's executors.
+func TestBlockBroadcastsBitsEqualStock(t *testing.T) {
+	if !Installed() {
+		t.Skip("not installed (DEEPNRC_GEMM=stock)")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	flatBits := func(t *testing.T, fn func(a, b *graph.Node) *graph.Node, a, b *tensors.Tensor) {
+		t.Helper()
+		wrap := func(x, y *graph.Node) *graph.Node { return graph.Reshape(fn(x, y), -1, 1) }
+		fast, stock := runBits(t, wrap, a, b)
+		for i := range fast {
+			if fast[i] != stock[i] && !(isNaNBits(fast[i], false) && isNaNBits(stock[i], false)) {
+				t.Fatalf("element %d: bits %x, stock %x", i, fast[i], stock[i])
+			}
+		}
+	}
+	before := ReadStats()
+	x, v := tensor3[float32](rng, 3, 4, 5, 6), tensor3[float32](rng, 1, 1, 1, 6)
+	for name, op := range map[string]func(x, y *graph.Node) *graph.Node{"Add": graph.Add, "Sub": graph.Sub, "Mul": graph.Mul, "Div": graph.Div, "Max": graph.Max} {
+		t.Run(name, func(t *testing.T) {
+			flatBits(t, func(a, b *graph.Node) *graph.Node { return op(a, b) }, x, v)
+			flatBits(t, func(a, b *graph.Node) *graph.Node { return op(b, a) }, x, v)
+			flatBits(t, func(a, b *graph.Node) *graph.Node {
+				return op(a, graph.Reshape(graph.ReduceSum(a, 1, 2), 3, 1, 1, 6))
+			}, x, v)
+		})
+	}
+	for _, axes := range [][]int{{0}, {0, 1, 2}, {1, 2}, {3}, {2, 3}, {0, 1, 2, 3}} {
+		flatBits(t, func(a, b *graph.Node) *graph.Node { return graph.ReduceSum(a, axes...) }, x, v)
+	}
+	flatBits(t, func(a, b *graph.Node) *graph.Node {
+		return graph.BroadcastToDims(graph.Reshape(b, 1, 1, 1, 6), 3, 4, 5, 6)
+	}, x, v)
+	flatBits(t, func(a, b *graph.Node) *graph.Node {
+		return graph.Add(a, graph.ExpandAndBroadcast(graph.ReduceSum(a, 1, 2), []int{3, 4, 5, 6}, []int{1, 2}))
+	}, x, v)
+	if after := ReadStats(); after.Elementwise-before.Elementwise < 20 {
+		t.Fatalf("only %d executions took the vector paths", after.Elementwise-before.Elementwise)
 	}
 }

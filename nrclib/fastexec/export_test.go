@@ -9,6 +9,7 @@ func withStock(f func()) {
 		return
 	}
 	nodeExecutors[opDot] = stockDot
+	nodeExecutors[backends.OpTypeConvGeneral] = stockConv
 	saved := map[backends.OpType]executor{}
 	for t, e := range stockOps {
 		saved[t] = nodeExecutors[t]
@@ -16,6 +17,7 @@ func withStock(f func()) {
 	}
 	defer func() {
 		nodeExecutors[opDot] = execDotGeneral
+		nodeExecutors[backends.OpTypeConvGeneral] = execConvGeneral
 		for t, e := range saved {
 			nodeExecutors[t] = e
 		}

@@ -91,7 +91,8 @@ var ErrInternals = errors.New("fastexec: GoMLX's simplego internals differ from 
 // stock executor (counted under the reason "internals") if it differs.
 func Check() error {
 	for _, t := range []backends.OpType{backends.OpTypeDotGeneral, backends.OpTypeAdd, backends.OpTypeSub,
-		backends.OpTypeMul, backends.OpTypeMax, backends.OpTypeMin, backends.OpTypeSign} {
+		backends.OpTypeMul, backends.OpTypeMax, backends.OpTypeMin, backends.OpTypeDiv, backends.OpTypeSign,
+		backends.OpTypeConvGeneral, backends.OpTypeReduceSum, backends.OpTypeBroadcastInDim} {
 		if nodeExecutors[t] == nil {
 			return fmt.Errorf("%w: simplego.nodeExecutors has no %s executor", ErrInternals, t)
 		}
@@ -126,6 +127,9 @@ func Install() error {
 		stockDot = nodeExecutors[backends.OpTypeDotGeneral]
 		nodeExecutors[backends.OpTypeDotGeneral] = execDotGeneral
 		installElementwise()
+		if err := installConv(); err != nil {
+			installErr = err
+		}
 	})
 	return installErr
 }
@@ -137,9 +141,13 @@ func Installed() bool { return stockDot != nil }
 type Stats struct {
 	// Fast is the number of DotGeneral executions computed with gemm.
 	Fast int64
-	// Elementwise is the number of Add, Sub, Mul, Max, Min and Sign
-	// executions computed with vector loops.
+	// Elementwise is the number of Add, Sub, Mul, Max, Min, Div, Sign,
+	// ReduceSum and BroadcastInDim executions computed with vector loops
+	// and copies.
 	Elementwise int64
+	// Conv is the number of ConvGeneral executions computed by im2col and
+	// gemm.
+	Conv int64
 	// Stock is the number handed to simplego's own executor, and
 	// Fallbacks the same by reason ("dtype bfloat16", "layout", …).
 	Stock     int64
@@ -148,7 +156,7 @@ type Stats struct {
 
 // ReadStats returns the counts so far.
 func ReadStats() Stats {
-	s := Stats{Fast: fastCalls.Load(), Elementwise: elementwiseCalls.Load(), Stock: stockCalls.Load(), Fallbacks: map[string]int64{}}
+	s := Stats{Fast: fastCalls.Load(), Elementwise: elementwiseCalls.Load(), Conv: convCalls.Load(), Stock: stockCalls.Load(), Fallbacks: map[string]int64{}}
 	fallbacks.Range(func(k, v any) bool {
 		s.Fallbacks[k.(string)] = v.(*atomic.Int64).Load()
 		return true
@@ -178,23 +186,7 @@ func params(node *simplego.Node) (*dotGeneralData, error) {
 // checkData compares the dynamic type of a DotGeneral node's data with
 // dotGeneralData, field by field.
 func checkData(d any) error {
-	t := reflect.TypeOf(d)
-	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("%w: DotGeneral node data is %v, want a pointer to dotGeneralNodeData", ErrInternals, t)
-	}
-	got, want := t.Elem(), reflect.TypeFor[dotGeneralData]()
-	if got.Name() != "dotGeneralNodeData" || got.NumField() != want.NumField() || got.Size() != want.Size() {
-		return fmt.Errorf("%w: DotGeneral node data is %s with %d fields, want dotGeneralNodeData with %d",
-			ErrInternals, got, got.NumField(), want.NumField())
-	}
-	for i := range want.NumField() {
-		g, w := got.Field(i), want.Field(i)
-		if g.Name != w.Name || g.Type != w.Type || g.Offset != w.Offset {
-			return fmt.Errorf("%w: field %d of %s is %s %s at offset %d, want %s %s at %d",
-				ErrInternals, i, got, g.Name, g.Type, g.Offset, w.Name, w.Type, w.Offset)
-		}
-	}
-	return nil
+	return checkStruct(d, "dotGeneralNodeData", reflect.TypeFor[dotGeneralData]())
 }
 
 // operand describes how one DotGeneral operand lies in memory as a matrix

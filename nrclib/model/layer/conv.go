@@ -91,10 +91,10 @@ func checkWindow(op string, x *graph.Node, k, s, p int) (ho, wo int) {
 // s, p). It creates the kernel "weights" [k, k, c_in, cout] (HWIO) in ctx's
 // scope, initialised as init says.
 //
-// It is computed by im2col: the k·k strided slices of the padded input are
-// concatenated along channels in (dy, dx, c_in) order, which is the
-// row-major order of the HWIO kernel's first three axes, and multiplied
-// with the kernel reshaped to [k·k·c_in, cout] by one Dot.
+// It is one ConvGeneral node. On the pure-Go backend nrclib/fastexec runs
+// it (and the two convolutions of its gradient, from nrclib/gomlxfix) as an
+// im2col matrix times the kernel reshaped to [k·k·c_in, cout], with
+// nrclib/gemm.
 func Conv2D(ctx *context.Context, x *graph.Node, cout, k, s, p int, init ConvInit) *graph.Node {
 	checkWindow("Conv2D", x, k, s, p)
 	cin := x.Shape().Dimensions[3]
@@ -111,22 +111,23 @@ func Conv2D(ctx *context.Context, x *graph.Node, cout, k, s, p int, init ConvIni
 	return conv2D(x, w, s, p)
 }
 
-// conv2D convolves NHWC x with the HWIO kernel w (square, k×k) by im2col,
-// with stride s and zero padding p.
+// nhwcAxes is the ConvGeneral layout of Conv2D: NHWC input and output,
+// HWIO kernel.
+var nhwcAxes = graph.ConvolveAxesConfig{
+	InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+	KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
+	OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2},
+}
+
+// conv2D convolves NHWC x with the HWIO kernel w (square, k×k), with stride
+// s and zero padding p.
 func conv2D(x, w *graph.Node, s, p int) *graph.Node {
-	k, cin, cout := w.Shape().Dimensions[0], w.Shape().Dimensions[2], w.Shape().Dimensions[3]
-	ho, wo := checkWindow("Conv2D", x, k, s, p)
+	k, cin := w.Shape().Dimensions[0], w.Shape().Dimensions[2]
+	checkWindow("Conv2D", x, k, s, p)
 	if w.Rank() != 4 || w.Shape().Dimensions[1] != k || cin != x.Shape().Dimensions[3] {
 		panic(fmt.Sprintf("layer.Conv2D: kernel shape %s does not fit input %s: want [k, k, c_in, c_out]", w.Shape(), x.Shape()))
 	}
-	n := x.Shape().Dimensions[0]
-	taps := windows(padSpatial(x, p, 0), k, s, ho, wo)
-	patches := taps[0]
-	if len(taps) > 1 {
-		patches = graph.Concatenate(taps, 3)
-	}
-	y := graph.Dot(graph.Reshape(patches, n*ho*wo, k*k*cin), graph.Reshape(w, k*k*cin, cout))
-	return graph.Reshape(y, n, ho, wo, cout)
+	return graph.ConvGeneral(x, w, nhwcAxes, []int{s, s}, [][2]int{{p, p}, {p, p}}, []int{1, 1}, []int{1, 1}, 1, 1)
 }
 
 // lowest is the most negative finite value of dt, used to pad max pooling

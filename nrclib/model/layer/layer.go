@@ -3,8 +3,8 @@
 // (simplego) backend of GoMLX v0.26 once gomlxfix.Install has run:
 //
 //   - Linear: y = x·W (+ b), W stored [in, out];
-//   - Conv2D: a convolution by im2col (strided Slices, one Concatenate and
-//     one Dot), kernel stored HWIO [kh, kw, c_in, c_out];
+//   - Conv2D: one ConvGeneral (im2col and gemm on the pure-Go backend, by
+//     nrclib/fastexec), kernel stored HWIO [kh, kw, c_in, c_out];
 //   - MaxPool2D: the maximum over strided Slices;
 //   - BatchNorm: batch statistics with their true gradient in training mode,
 //     running statistics (momentum 0.1, unbiased variance) in inference mode;

@@ -1,7 +1,8 @@
 // Package elementwise holds the vector loops behind fastexec's
-// element-wise executors: binary Add, Sub, Mul, Max and Min of two slices or
-// of a slice and a scalar, and Sign, for float32 and float64, in AVX-512,
-// AVX2 and portable Go. The path follows package gemm's (gemm.Active), so
+// element-wise executors: binary Add, Sub, Mul, Max, Min and Div of two
+// slices or of a slice and a scalar, Sign, and column sums of a row-major
+// matrix (SumRows), for float32 and float64, in AVX-512, AVX2 and portable
+// Go. The path follows package gemm's (gemm.Active), so
 // $DEEPNRC_GEMM forces it for these loops too.
 //
 // Results equal Go's scalar arithmetic bit for bit on every path (the
@@ -21,6 +22,7 @@ const (
 	Mul
 	Max
 	Min
+	Div
 )
 
 func goOp[T float32 | float64](op Op) func(x, y T) T {
@@ -35,6 +37,8 @@ func goOp[T float32 | float64](op Op) func(x, y T) T {
 		return func(x, y T) T { return max(x, y) }
 	case Min:
 		return func(x, y T) T { return min(x, y) }
+	case Div:
+		return func(x, y T) T { return x / y }
 	}
 	panic("elementwise: unknown op")
 }
@@ -102,6 +106,30 @@ func Sign[T float32 | float64](dst, a []T) {
 			dst[i] = 1
 		default:
 			dst[i] = 0
+		}
+	}
+}
+
+// SumRows sets dst[c] = Σ_r src[r·len(dst) + c] for r < rows, each sum
+// taken over r in increasing order starting from 0 (a scalar loop's order,
+// hence its bits).
+func SumRows[T float32 | float64](dst, src []T, rows int) {
+	if len(dst) == 0 {
+		return
+	}
+	check(rows*len(dst), len(src))
+	if rows == 0 {
+		clear(dst)
+		return
+	}
+	if sumRowsAsm(dst, src, rows) {
+		return
+	}
+	clear(dst)
+	for r := 0; r < rows; r++ {
+		row := src[r*len(dst) : (r+1)*len(dst)]
+		for c, v := range row {
+			dst[c] += v
 		}
 	}
 }

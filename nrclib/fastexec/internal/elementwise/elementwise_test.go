@@ -52,7 +52,7 @@ func testBits[T float32 | float64](t *testing.T) {
 				b[i] = a[i]
 			}
 		}
-		for op := Add; op <= Min; op++ {
+		for op := Add; op <= Div; op++ {
 			f := goOp[T](op)
 			got := make([]T, n+1)
 			got[n] = 42 // sentinel: nothing beyond n is written
@@ -125,4 +125,36 @@ func TestGeneratedFileIsCurrent(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatal("loops_amd64.s differs from what asmgen writes: run go generate ./nrclib/fastexec/internal/elementwise")
 	}
+}
+
+// TestSumRowsBitsEqualGo: column sums equal a scalar loop's, bit for bit,
+// for every column count around the vector widths.
+func TestSumRowsBitsEqualGo(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(3, 3))
+		for _, rows := range []int{0, 1, 7, 300} {
+			for cols := 1; cols <= 70; cols++ {
+				src32 := values[float32](rng, rows*cols)
+				src64 := values[float64](rng, rows*cols)
+				got32, got64 := make([]float32, cols+1), make([]float64, cols)
+				got32[cols] = 42
+				SumRows(got32[:cols], src32, rows)
+				SumRows(got64, src64, rows)
+				for c := 0; c < cols; c++ {
+					var w32 float32
+					var w64 float64
+					for r := 0; r < rows; r++ {
+						w32 += src32[r*cols+c]
+						w64 += src64[r*cols+c]
+					}
+					if !same(got32[c], w32) || !same(got64[c], w64) {
+						t.Fatalf("rows %d cols %d col %d: %v/%v, want %v/%v", rows, cols, c, got32[c], got64[c], w32, w64)
+					}
+				}
+				if got32[cols] != 42 {
+					t.Fatalf("cols %d: wrote past the end", cols)
+				}
+			}
+		}
+	})
 }

@@ -42,7 +42,7 @@ var f64 = elem{"F64", 8, "PD"}
 
 // ops and the form of their loop: vv (two slices), vs (slice op scalar),
 // sv (scalar op slice), u (unary).
-var binOps = []string{"Add", "Sub", "Mul", "Max", "Min"}
+var binOps = []string{"Add", "Sub", "Mul", "Max", "Min", "Div"}
 
 func main() {
 	out := flag.String("out", "loops_amd64.s", "file to write")
@@ -57,7 +57,9 @@ func main() {
 				writeLoop(&b, is, e, op, "VS")
 			}
 			writeLoop(&b, is, e, "Sub", "SV")
+			writeLoop(&b, is, e, "Div", "SV")
 			writeLoop(&b, is, e, "Sign", "U")
+			writeSumRows(&b, is, e)
 		}
 	}
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
@@ -199,8 +201,8 @@ func body(w *bytes.Buffer, is isa, e elem, op, form string, loadA, loadB func(st
 	}
 	// Go assembler operand order: OP src2, src1, dst computes dst = src1 op src2.
 	switch op {
-	case "Add", "Sub", "Mul":
-		p("V%s%s %s, %s, %s", map[string]string{"Add": "ADD", "Sub": "SUB", "Mul": "MUL"}[op], sfx, y, x, r(3))
+	case "Add", "Sub", "Mul", "Div":
+		p("V%s%s %s, %s, %s", map[string]string{"Add": "ADD", "Sub": "SUB", "Mul": "MUL", "Div": "DIV"}[op], sfx, y, x, r(3))
 		store(r(3))
 	case "Max", "Min":
 		// t = maxps(x, y) returns y on NaN and on equal zeros; then equal
@@ -243,4 +245,112 @@ func body(w *bytes.Buffer, is isa, e elem, op, form string, loadA, loadB func(st
 		}
 		store(r(3))
 	}
+}
+
+// writeSumRows writes sumRows<elem><isa>(dst, src *T, rows, cols int):
+// dst[c] = Σ_r src[r·cols + c] for c < cols, each sum taken over r in
+// increasing order from 0 (the order of a scalar loop). Columns go four
+// vectors at a time (four independent sums in flight), then one at a time,
+// the last under a mask.
+func writeSumRows(w *bytes.Buffer, is isa, e elem) {
+	name := "sumRows" + e.name + is.name
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	r := is.reg
+	lanes := is.vbytes / e.size
+	mov := "VMOVUP" + e.suffix[1:]
+	add := "VADD" + e.suffix
+	T := map[int]string{4: "float32", 8: "float64"}[e.size]
+	fmt.Fprintf(w, "\n// func %s(dst, src *%s, rows, cols int)\nTEXT ·%s(SB), NOSPLIT, $0-32\n", name, T, name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ rows+16(FP), R8")
+	p("MOVQ cols+24(FP), CX")
+	p("MOVQ CX, R9")
+	p("SHLQ $%d, R9", map[int]int{4: 2, 8: 3}[e.size]) // row stride in bytes
+	zero := func(reg string) {
+		if is.masked {
+			p("VPXORD %s, %s, %s", reg, reg, reg)
+		} else {
+			p("VXORPS %s, %s, %s", reg, reg, reg)
+		}
+	}
+	// Blocks of four vectors.
+	fmt.Fprintf(w, "%s_block4:\n", name)
+	p("CMPQ CX, $%d", 4*lanes)
+	p("JL %s_block1", name)
+	for v := 0; v < 4; v++ {
+		zero(r(v))
+	}
+	p("MOVQ SI, R10")
+	p("MOVQ R8, R11")
+	p("TESTQ R11, R11")
+	p("JZ %s_store4", name)
+	fmt.Fprintf(w, "%s_rows4:\n", name)
+	for v := 0; v < 4; v++ {
+		p("%s %d(R10), %s, %s", add, v*is.vbytes, r(v), r(v))
+	}
+	p("ADDQ R9, R10")
+	p("DECQ R11")
+	p("JNZ %s_rows4", name)
+	fmt.Fprintf(w, "%s_store4:\n", name)
+	for v := 0; v < 4; v++ {
+		p("%s %s, %d(DI)", mov, r(v), v*is.vbytes)
+	}
+	p("ADDQ $%d, SI", 4*is.vbytes)
+	p("ADDQ $%d, DI", 4*is.vbytes)
+	p("SUBQ $%d, CX", 4*lanes)
+	p("JMP %s_block4", name)
+	// Single vectors, the last one masked.
+	fmt.Fprintf(w, "%s_block1:\n", name)
+	p("TESTQ CX, CX")
+	p("JZ %s_done", name)
+	if is.masked {
+		kmov := map[int]string{4: "KMOVW", 8: "KMOVB"}[e.size]
+		p("MOVQ $-1, AX")
+		p("CMPQ CX, $%d", lanes)
+		p("JGE %s_mask", name)
+		p("MOVQ $1, AX")
+		p("SHLQ CX, AX")
+		p("DECQ AX")
+		fmt.Fprintf(w, "%s_mask:\n", name)
+		p("%s AX, K7", kmov)
+	} else {
+		idx := map[int]string{4: "·laneIndex32(SB)", 8: "·laneIndex64(SB)"}[e.size]
+		bcr := map[int]string{4: "VPBROADCASTD", 8: "VPBROADCASTQ"}[e.size]
+		cmpgt := map[int]string{4: "VPCMPGTD", 8: "VPCMPGTQ"}[e.size]
+		p("MOVQ CX, X15")
+		p("%s X15, Y15", bcr)
+		p("VMOVDQU %s, Y11", idx)
+		p("%s Y11, Y15, Y15", cmpgt)
+	}
+	zero(r(0))
+	p("MOVQ SI, R10")
+	p("MOVQ R8, R11")
+	p("TESTQ R11, R11")
+	p("JZ %s_store1", name)
+	fmt.Fprintf(w, "%s_rows1:\n", name)
+	if is.masked {
+		p("%s.Z (R10), K7, %s", mov, r(1))
+	} else {
+		p("VMASKMOV%s (R10), Y15, %s", e.suffix, r(1))
+	}
+	p("%s %s, %s, %s", add, r(1), r(0), r(0))
+	p("ADDQ R9, R10")
+	p("DECQ R11")
+	p("JNZ %s_rows1", name)
+	fmt.Fprintf(w, "%s_store1:\n", name)
+	if is.masked {
+		p("%s %s, K7, (DI)", mov, r(0))
+	} else {
+		p("VMASKMOV%s %s, Y15, (DI)", e.suffix, r(0))
+	}
+	p("CMPQ CX, $%d", lanes)
+	p("JLE %s_done", name)
+	p("ADDQ $%d, SI", is.vbytes)
+	p("ADDQ $%d, DI", is.vbytes)
+	p("SUBQ $%d, CX", lanes)
+	p("JMP %s_block1", name)
+	fmt.Fprintf(w, "%s_done:\n", name)
+	p("VZEROUPPER")
+	p("RET")
 }
