@@ -2,7 +2,7 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit lint notebooks kernel deps bench reproduce clean
+.PHONY: all build test unit test-paths lint notebooks kernel deps bench reproduce clean
 
 all: build
 
@@ -11,7 +11,7 @@ build:
 
 ## test: everything CI checks: formatting, vet, unit tests, then every notebook
 ## executed headless (needs Jupyter from Debian; `make deps` installs it).
-test: deps lint unit notebooks
+test: deps lint unit test-paths notebooks
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -20,6 +20,18 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+
+## test-paths: the gradient checks, the fast executors, the conv and batch
+## norm layers, determinism across GOMAXPROCS and the step-for-step PyTorch
+## equality, once with each GEMM path this CPU has forced (DEEPNRC_GEMM), and
+## once with GoMLX's stock executors.
+PATH_TESTS = ./nrclib/fastexec/... ./nrclib/gomlxfix/... ./nrclib/model/... ./nrclib/stats ./nrclib/nrc
+test-paths:
+	@for p in $$($(GO) run ./nrclib/gemm/internal/paths); do \
+	  echo "test-paths: DEEPNRC_GEMM=$$p"; \
+	  DEEPNRC_GEMM=$$p $(GO) test -count=1 $(PATH_TESTS) || exit 1; \
+	  DEEPNRC_GEMM=$$p $(GO) test -count=1 -run 'TestStepMatchesPyTorch|TestRecordsIdenticalForAnyGOMAXPROCS|TestResumeAfterSIGKILL' ./bench ./nrclib/train || exit 1; \
+	done
 
 ## notebooks: install the kernel into ./.jupyter and execute every notebook
 ## (SCALE=quick by default; CI may use SCALE=smoke).

@@ -203,6 +203,10 @@ type Options struct {
 	// Stock also times the named cases with GoMLX's stock gradients (no
 	// gomlxfix), the slow path the fixes replace.
 	Stock []string
+	// Baselines are the PyTorch processes to compare with, each timed in
+	// every round; nil means one, OpenBLAS's native kernels (see
+	// Baseline). Every baseline process runs without OpenBLASOverrides.
+	Baselines []Baseline
 	// Log, when not nil, receives a line per measurement as it is made.
 	Log io.Writer
 }
@@ -229,6 +233,19 @@ type CaseResult struct {
 	DeepNRCGFLOPS float64  `json:"deepnrc_gflops"`
 	TorchGFLOPS   *float64 `json:"torch_gflops"`
 	FloorGFLOPS   float64  `json:"floor_gflops"`
+	// Against holds the comparison with every baseline; the Torch* fields
+	// and Ratio above repeat the first one's.
+	Against []Comparison `json:"against,omitempty"`
+}
+
+// Comparison is a case measured by one PyTorch baseline.
+type Comparison struct {
+	Baseline  string  `json:"baseline"`
+	StepsPerS float64 `json:"torch_steps_per_s"`
+	CPUms     float64 `json:"torch_cpu_ms_per_step"`
+	GFLOPS    float64 `json:"torch_gflops"`
+	// Ratio is deepnrc's steps/s over this baseline's.
+	Ratio float64 `json:"ratio"`
 }
 
 // TorchInfo describes the PyTorch installation that ran.
@@ -241,6 +258,10 @@ type TorchInfo struct {
 	Libraries []string `json:"blas_libraries"`
 	Config    string   `json:"config"`
 	Error     string   `json:"error,omitempty"`
+	// OpenBLAS is the OpenBLAS the process loaded, with the kernel it uses.
+	OpenBLAS BLASInfo `json:"openblas"`
+	// Baseline names how OpenBLAS was run (see Baseline.Name).
+	Baseline string `json:"baseline"`
 }
 
 // Report is the result of Run.
@@ -251,6 +272,8 @@ type Report struct {
 	Steps   int          `json:"steps"`
 	Rounds  int          `json:"rounds"`
 	Torch   *TorchInfo   `json:"torch,omitempty"`
+	// Baselines describes every PyTorch process (Torch is the first).
+	Baselines []*TorchInfo `json:"baselines,omitempty"`
 	// TorchThreads is Options.TorchThreads (0: PyTorch's default,
 	// Torch.NumThreads).
 	TorchThreads int `json:"torch_threads_set,omitempty"`
@@ -287,16 +310,27 @@ func Run(b backends.Backend, cases []Case, opt Options) (*Report, error) {
 	rep := &Report{Backend: b.Name() + " " + b.Description(), NumCPU: runtime.NumCPU(), Steps: opt.Steps, Rounds: opt.Rounds,
 		LoadBefore: loadAvg(), TorchThreads: opt.TorchThreads}
 	defer func() { rep.LoadAfter = loadAvg() }()
-	var torch *torchProc
+	var torches []*torchProc
 	if opt.Python != "-" {
-		var err error
-		torch, err = startTorch(opt.Python)
-		if err != nil {
-			rep.TorchMissing = err.Error()
-			logf("PyTorch not measured: %v", err)
-		} else {
-			defer torch.close()
-			rep.Torch = &torch.info
+		baselines := opt.Baselines
+		if len(baselines) == 0 {
+			baselines = []Baseline{{}}
+		}
+		for _, bl := range baselines {
+			tp, err := startTorch(opt.Python, bl)
+			if err != nil {
+				rep.TorchMissing = err.Error()
+				logf("PyTorch (%s) not measured: %v", bl.Name(), err)
+				continue
+			}
+			defer tp.close()
+			torches = append(torches, tp)
+			rep.Baselines = append(rep.Baselines, &tp.info)
+			logf("PyTorch baseline %s: OpenBLAS core %q, %d threads", bl.Name(), tp.info.OpenBLAS.Core, tp.info.OpenBLAS.Threads)
+		}
+		if len(torches) > 0 {
+			rep.Torch = &torches[0].info
+			rep.TorchMissing = ""
 		}
 	}
 	for _, c := range cases {
@@ -309,6 +343,7 @@ func Run(b backends.Backend, cases []Case, opt Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: %s floor: %w", c.Name, err)
 		}
+		best := make([]timing, len(torches))
 		for r := 1; r <= opt.Rounds; r++ {
 			v, err := st.rate(opt.Steps)
 			if err != nil {
@@ -318,15 +353,13 @@ func Run(b backends.Backend, cases []Case, opt Options) (*Report, error) {
 				res.DeepNRCStepsPerS, res.DeepNRCCPUms = v.stepsPerS, v.cpuMs
 			}
 			logf("%s round %d: deepnrc %.2f steps/s, %.1f CPU-ms/step", c.Name, r, v.stepsPerS, v.cpuMs)
-			if torch != nil {
-				tv, err := torch.rate(c, opt.Steps, opt.TorchThreads)
+			for i, tp := range torches {
+				tv, err := tp.rate(c, opt.Steps, opt.TorchThreads)
 				if err != nil {
-					return nil, fmt.Errorf("bench: %s: PyTorch: %w", c.Name, err)
+					return nil, fmt.Errorf("bench: %s: PyTorch (%s): %w", c.Name, tp.info.Baseline, err)
 				}
-				if res.TorchStepsPerS == nil || tv.stepsPerS > *res.TorchStepsPerS {
-					res.TorchStepsPerS, res.TorchCPUms = &tv.stepsPerS, &tv.cpuMs
-				}
-				logf("%s round %d: torch %.2f steps/s, %.1f CPU-ms/step", c.Name, r, tv.stepsPerS, tv.cpuMs)
+				best[i] = bestOf(best[i], tv)
+				logf("%s round %d: torch (%s) %.2f steps/s, %.1f CPU-ms/step", c.Name, r, tp.info.Baseline, tv.stepsPerS, tv.cpuMs)
 			}
 			fv, err := fl.rate(opt.Steps)
 			if err != nil {
@@ -358,10 +391,13 @@ func Run(b backends.Backend, cases []Case, opt Options) (*Report, error) {
 		g := c.FLOPs() / 1e9
 		res.DeepNRCGFLOPS = res.DeepNRCStepsPerS * g
 		res.FloorGFLOPS = res.FloorStepsPerS * g
-		if res.TorchStepsPerS != nil {
-			ratio := res.DeepNRCStepsPerS / *res.TorchStepsPerS
-			tg := *res.TorchStepsPerS * g
-			res.Ratio, res.TorchGFLOPS = &ratio, &tg
+		for i, tv := range best {
+			res.Against = append(res.Against, Comparison{Baseline: torches[i].info.Baseline, StepsPerS: tv.stepsPerS,
+				CPUms: tv.cpuMs, GFLOPS: tv.stepsPerS * g, Ratio: res.DeepNRCStepsPerS / tv.stepsPerS})
+		}
+		if len(res.Against) > 0 {
+			a := res.Against[0]
+			res.TorchStepsPerS, res.TorchCPUms, res.TorchGFLOPS, res.Ratio = &a.StepsPerS, &a.CPUms, &a.GFLOPS, &a.Ratio
 		}
 		rep.Cases = append(rep.Cases, res)
 	}
@@ -425,6 +461,14 @@ func (s *stepper) rate(steps int) (timing, error) {
 		}
 	}
 	return t.stop(steps), nil
+}
+
+// bestOf keeps the faster of two timings (the least disturbed round).
+func bestOf(a, b timing) timing {
+	if b.stepsPerS > a.stepsPerS {
+		return b
+	}
+	return a
 }
 
 // timing is a measured rate and the process CPU time per step.
@@ -558,7 +602,9 @@ type torchProc struct {
 // ErrNoTorch is wrapped by the error returned when PyTorch cannot run.
 var ErrNoTorch = errors.New("PyTorch is not available (install it with `apt-get install -y python3-torch libopenblas0-pthread`)")
 
-func startTorch(python string) (*torchProc, error) {
+// startTorch starts torch_bench.py for baseline bl (its environment without
+// OpenBLASOverrides, plus the forced core if any).
+func startTorch(python string, bl Baseline) (*torchProc, error) {
 	if python == "" {
 		python = "/usr/bin/python3"
 	}
@@ -575,6 +621,8 @@ func startTorch(python string) (*torchProc, error) {
 		return nil, err
 	}
 	cmd := exec.Command(python, script)
+	env, removed := bl.env()
+	cmd.Env = env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	in, err := cmd.StdinPipe()
@@ -604,6 +652,8 @@ func startTorch(python string) (*torchProc, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrNoTorch, err)
 	}
+	p.info.Baseline = bl.Name()
+	p.info.OpenBLAS.Unset = removed
 	return p, nil
 }
 
@@ -647,12 +697,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "load average before: %s, after: %s\n", r.LoadBefore, r.LoadAfter)
 	}
 	if r.Torch != nil {
-		threads := fmt.Sprintf("%d intra-op threads (default)", r.Torch.NumThreads)
-		if r.TorchThreads > 0 {
-			threads = fmt.Sprintf("%d intra-op threads (set; default %d)", r.TorchThreads, r.Torch.NumThreads)
+		for _, t := range r.Baselines {
+			threads := fmt.Sprintf("%d intra-op threads (default)", t.NumThreads)
+			if r.TorchThreads > 0 {
+				threads = fmt.Sprintf("%d intra-op threads (set; default %d)", r.TorchThreads, t.NumThreads)
+			}
+			unset := "none set"
+			if len(t.OpenBLAS.Unset) > 0 {
+				unset = strings.Join(t.OpenBLAS.Unset, " ")
+			}
+			fmt.Fprintf(&b, "PyTorch %s (%s): %s, OpenBLAS core %s with %d threads (%s); overrides unset for it: %s\n",
+				t.Version, t.Baseline, threads, t.OpenBLAS.Core, t.OpenBLAS.Threads, t.OpenBLAS.Library, unset)
 		}
-		fmt.Fprintf(&b, "PyTorch %s, %s, built with BLAS_INFO=%s, BLAS loaded: %s\n",
-			r.Torch.Version, threads, r.Torch.BLAS, strings.Join(r.Torch.Libraries, ", "))
 	} else {
 		fmt.Fprintf(&b, "PyTorch not measured: %s\n", r.TorchMissing)
 	}
@@ -669,6 +725,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			c.Name, c.Batch, c.GFLOPPerStep, c.DeepNRCStepsPerS, c.DeepNRCGFLOPS, c.DeepNRCCPUms,
 			opt(c.TorchStepsPerS, "%.2f"), opt(c.TorchGFLOPS, "%.2f"), opt(c.TorchCPUms, "%.1f"), opt(c.Ratio, "%.3f"),
 			c.FloorStepsPerS, c.FloorGFLOPS, c.FloorCPUms, opt(c.StockStepsPerS, "%.2f"))
+	}
+	for _, c := range r.Cases {
+		for _, a := range c.Against[min(1, len(c.Against)):] {
+			fmt.Fprintf(&b, "%-18s vs PyTorch (%s): %.2f steps/s, %.2f GFLOP/s, %.1f CPU-ms/step: ratio %.3f\n",
+				c.Name, a.Baseline, a.StepsPerS, a.GFLOPS, a.CPUms, a.Ratio)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

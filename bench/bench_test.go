@@ -146,14 +146,14 @@ func TestMissingPythonIsReportedNotFatal(t *testing.T) {
 	if rep.TorchMissing == "" || rep.Torch != nil {
 		t.Errorf("missing python: %+v", rep)
 	}
-	if _, err := startTorch("/nonexistent/python3"); !errors.Is(err, ErrNoTorch) {
+	if _, err := startTorch("/nonexistent/python3", Baseline{}); !errors.Is(err, ErrNoTorch) {
 		t.Errorf("err = %v, want ErrNoTorch", err)
 	}
 }
 
 // With PyTorch installed, the script answers for an MLP and a ResNet.
 func TestTorchScript(t *testing.T) {
-	p, err := startTorch("")
+	p, err := startTorch("", Baseline{})
 	if errors.Is(err, ErrNoTorch) {
 		t.Skip(err)
 	}
@@ -178,7 +178,7 @@ func TestTorchScript(t *testing.T) {
 // weight decay, learning rate changed between steps) on an MLP trained
 // from the same weights on the same batches.
 func TestStepMatchesPyTorch(t *testing.T) {
-	p, err := startTorch("")
+	p, err := startTorch("", Baseline{})
 	if errors.Is(err, ErrNoTorch) {
 		t.Skip(err)
 	}

@@ -6,7 +6,9 @@ with these (both then see the same machine load). On start it writes one
 JSON line describing the installation:
   {"torch_version": str, "num_threads": int, "blas": str,
    "blas_libraries": [paths], "config": str}
-(or {"error": str} and exit status 3 when torch cannot be imported). Then,
+and "openblas": {"openblas_core", "openblas_threads", "openblas_config",
+"library"} (the kernel OpenBLAS chose, openblas_get_corename) (or
+{"error": str} and exit status 3 when torch cannot be imported). Then,
 for every JSON request line on stdin
   {"name": str, "kind": "mlp", "layers": [[in, out], ...], "batch": int,
    "steps": int, "warmup": int, "lr": float, "momentum": float,
@@ -59,6 +61,25 @@ def loaded_blas():
     except OSError:
         pass
     return sorted(libs)
+
+
+def openblas_info():
+    """Core, threads and config of the OpenBLAS mapped into this process."""
+    import ctypes
+    for path in loaded_blas():
+        if "openblas" not in path.lower():
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return {"openblas_core": lib.openblas_get_corename().decode(),
+                    "openblas_threads": int(lib.openblas_get_num_threads()),
+                    "openblas_config": lib.openblas_get_config().decode().strip(),
+                    "library": path}
+        except (OSError, AttributeError):
+            continue
+    return {"openblas_core": "", "openblas_threads": 0, "openblas_config": "", "library": ""}
 
 
 def mlp(layers):
@@ -161,7 +182,8 @@ def main():
     config = torch.__config__.show()
     torch.zeros(4, 4) @ torch.zeros(4, 4)  # load the BLAS before listing it
     print(json.dumps({"torch_version": torch.__version__, "num_threads": torch.get_num_threads(),
-                      "blas": blas_of(config), "blas_libraries": loaded_blas(), "config": config}),
+                      "blas": blas_of(config), "blas_libraries": loaded_blas(), "config": config,
+                      "openblas": openblas_info()}),
           flush=True)
     cases = {}
     for line in sys.stdin:

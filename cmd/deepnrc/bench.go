@@ -15,15 +15,19 @@ import (
 func init() {
 	register(command{
 		name:    "bench",
-		summary: "benchmarks: `bench train` times training steps against PyTorch and the matmul floor",
+		summary: "benchmarks: `bench train` (training steps vs PyTorch), `bench matmul` (matrix products vs NumPy/OpenBLAS)",
 		run:     runBench,
 	})
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "matmul" {
+		return runBenchMatmul(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "train" {
-		fmt.Fprintln(stderr, "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--python P | --no-torch] [--torch-threads N]")
-		return fmt.Errorf("unknown or missing benchmark: the only one is \"train\"")
+		fmt.Fprintln(stderr, "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--baselines native,CORE] [--python P | --no-torch] [--torch-threads N]")
+		fmt.Fprintln(stderr, "       deepnrc bench matmul [--json] [--rounds R] [--seconds S] [--baselines native,CORE] [--python P | --no-numpy]")
+		return fmt.Errorf("unknown or missing benchmark: use \"train\" or \"matmul\"")
 	}
 	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -35,6 +39,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	python := fs.String("python", "/usr/bin/python3", "Python with PyTorch (Debian's python3-torch)")
 	noTorch := fs.Bool("no-torch", false, "do not run PyTorch")
 	torchThreads := fs.Int("torch-threads", 0, "PyTorch intra-op threads (0 = PyTorch's default)")
+	baselines := fs.String("baselines", "native", "PyTorch baselines, comma-separated: native (OpenBLAS's own kernel choice) or an OpenBLAS core to force, e.g. SkylakeX; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are always unset for them")
 	verbose := fs.Bool("v", false, "log every measurement to stderr")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -65,7 +70,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := bench.Options{Steps: *steps, Rounds: *rounds, Python: *python, TorchThreads: *torchThreads}
+	opt := bench.Options{Steps: *steps, Rounds: *rounds, Python: *python, TorchThreads: *torchThreads,
+		Baselines: bench.ParseBaselines(*baselines)}
 	if *noTorch {
 		opt.Python = "-"
 	}
@@ -76,6 +82,45 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		opt.Log = stderr
 	}
 	rep, err := bench.Run(b, cases, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteText(stdout)
+}
+
+func runBenchMatmul(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench matmul", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	rounds := fs.Int("rounds", 3, "interleaved rounds; the best is reported")
+	seconds := fs.Float64("seconds", 0.3, "least duration of one measurement")
+	python := fs.String("python", "/usr/bin/python3", "Python with NumPy (Debian's python3-numpy)")
+	noNumPy := fs.Bool("no-numpy", false, "do not run NumPy")
+	baselines := fs.String("baselines", "native", "NumPy baselines, comma-separated: native (OpenBLAS's own kernel choice) or an OpenBLAS core to force, e.g. SkylakeX; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are always unset for them")
+	verbose := fs.Bool("v", false, "log every measurement to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	opt := bench.MatmulOptions{Rounds: *rounds, Seconds: *seconds, Python: *python, Baselines: bench.ParseBaselines(*baselines)}
+	if *noNumPy {
+		opt.Python = "-"
+	}
+	if *verbose {
+		opt.Log = stderr
+	}
+	rep, err := bench.RunMatmul(b, bench.DefaultProducts(), opt)
 	if err != nil {
 		return err
 	}

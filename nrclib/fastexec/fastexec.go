@@ -293,3 +293,26 @@ func batched[T float32 | float64](p gemm.Product, batch int, c, a, b []T, f func
 		f(p, c[i*sc:(i+1)*sc], a[i*sa:(i+1)*sa], b[i*sb:(i+1)*sb])
 	}
 }
+
+// WithStock runs f with simplego's own executors in place of every one this
+// package installed, then puts them back: for benchmarks that compare the
+// two. No other goroutine may execute graphs meanwhile.
+func WithStock(f func()) {
+	if !Installed() {
+		f()
+		return
+	}
+	saved := map[backends.OpType]executor{opDot: nodeExecutors[opDot], backends.OpTypeConvGeneral: nodeExecutors[backends.OpTypeConvGeneral]}
+	nodeExecutors[opDot] = stockDot
+	nodeExecutors[backends.OpTypeConvGeneral] = stockConv
+	for t, e := range stockOps {
+		saved[t] = nodeExecutors[t]
+		nodeExecutors[t] = e
+	}
+	defer func() {
+		for t, e := range saved {
+			nodeExecutors[t] = e
+		}
+	}()
+	f()
+}
