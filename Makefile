@@ -25,11 +25,12 @@ unit:
 ## norm layers, determinism across GOMAXPROCS and the step-for-step PyTorch
 ## equality, once with each GEMM path this CPU has forced (DEEPNRC_GEMM), and
 ## once with GoMLX's stock executors.
-PATH_TESTS = ./nrclib/fastexec/... ./nrclib/gomlxfix/... ./nrclib/model/... ./nrclib/stats ./nrclib/nrc
+PATH_TESTS = ./nrclib/gomlxfix/... ./nrclib/model/... ./nrclib/stats ./nrclib/nrc
 test-paths:
 	@for p in $$($(GO) run ./nrclib/gemm/internal/paths); do \
 	  echo "test-paths: DEEPNRC_GEMM=$$p"; \
-	  DEEPNRC_GEMM=$$p $(GO) test -count=1 $(PATH_TESTS) || exit 1; \
+	  fast=./nrclib/fastexec/...; [ $$p = stock ] && fast=; \
+	  DEEPNRC_GEMM=$$p $(GO) test -count=1 $$fast $(PATH_TESTS) || exit 1; \
 	  DEEPNRC_GEMM=$$p $(GO) test -count=1 -run 'TestStepMatchesPyTorch|TestRecordsIdenticalForAnyGOMAXPROCS|TestResumeAfterSIGKILL' ./bench ./nrclib/train || exit 1; \
 	done
 
