@@ -13,6 +13,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/model"
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -141,5 +142,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if res.Dir != "" {
 		fmt.Fprintf(stdout, "run %s (%s)\n", res.Key, res.Dir)
 	}
-	return train.WriteLayerTable(stdout, res.Records, train.LastMeasuredEpoch(res.Records), nil)
+	recs := nrc.Results(res.Records)
+	if err := recs.WriteTable(stdout, label, 0, nil); err != nil {
+		return err
+	}
+	rule := nrc.DefaultRule()
+	first := rule.FirstCollapsedLayer(recs, label, 0)
+	if first == "" {
+		first = "none"
+	}
+	_, err = fmt.Fprintf(stdout, "first collapsed layer: %s (%s)\n", first, rule)
+	return err
 }

@@ -69,7 +69,7 @@ func TestTrainCommandErrors(t *testing.T) {
 
 func TestBenchCommand(t *testing.T) {
 	code, _, errOut := runArgs(t, "bench", "nope")
-	if code == 0 || !strings.Contains(errOut, "only one is \"train\"") {
+	if code == 0 || !strings.Contains(errOut, `use "train" or "matmul"`) {
 		t.Errorf("bench nope: exit %d, %q", code, errOut)
 	}
 	code, _, errOut = runArgs(t, "bench", "train", "-cases", "nope")

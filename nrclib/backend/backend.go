@@ -314,3 +314,23 @@ func pluginError(cfg string, cause error) error {
 		EnvPluginPath, EnvConfig)
 	return fmt.Errorf("backend %q: %w: %w\n%s", cfg, ErrNoPlugin, cause, b.String())
 }
+
+var (
+	sharedMu sync.Mutex
+	sharedB  backends.Backend
+)
+
+// Shared returns one backend.New() per process, created on first use: the
+// backend runs share when none is given.
+func Shared() (backends.Backend, error) {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedB == nil {
+		b, err := New()
+		if err != nil {
+			return nil, err
+		}
+		sharedB = b
+	}
+	return sharedB, nil
+}

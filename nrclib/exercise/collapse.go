@@ -40,7 +40,17 @@ func givenRun(progress bool) ([]nrc.Record, error) {
 // LayerValues returns the per-layer values of metric for run at the run's
 // last epoch, in network order, with the layer names.
 func LayerValues(records []nrc.Record, run, metric string) (layers []string, values []float64) {
-	return nrc.LayerSeries(records, run, metric, 0)
+	return layerSeries(records, run, metric)
+}
+
+// layerSeries is nrc.Results.Series at the final epoch, with no values
+// when the records lack the metric (the self-checks then say so).
+func layerSeries(records []nrc.Record, run, metric string) ([]string, []float64) {
+	layers, values, err := nrc.Results(records).Series(run, metric, 0)
+	if err != nil {
+		return nil, nil
+	}
+	return layers, values
 }
 
 // StrictRule is the rule of question b3: DefaultRule with the noise
@@ -69,8 +79,8 @@ func givenTruthValues() (*givenTruth, error) {
 		return nil, err
 	}
 	var g givenTruth
-	g.layers, g.noise = nrc.LayerSeries(recs, GivenRunName, nrc.MetricNoise, 0)
-	_, g.cka = nrc.LayerSeries(recs, GivenRunName, nrc.MetricCKA, 0)
+	g.layers, g.noise = layerSeries(recs, GivenRunName, nrc.MetricNoise)
+	_, g.cka = layerSeries(recs, GivenRunName, nrc.MetricCKA)
 	if len(g.layers) == 0 || len(g.cka) != len(g.noise) {
 		return nil, fmt.Errorf("the run has no per-layer noise and CKA records")
 	}

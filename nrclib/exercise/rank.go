@@ -3,6 +3,8 @@ package exercise
 import (
 	"fmt"
 
+	"github.com/deepnrc/deepnrc/nrclib/train"
+
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 )
@@ -25,7 +27,7 @@ func rankRun(name string, ds *data.Dataset, dsOpts any, epochs int) mlpRun {
 	cfg := baseConfig(epochs, 1e-3)
 	cfg.Rank = 1
 	return mlpRun{name: name, ds: ds, dsOpts: dsOpts, layers: 5, hidden: 64,
-		cfg: cfg, measure: spectrumMeasurer{components: LowRankTargetDim, opt: nrc.Options{Rank: 1}}}
+		cfg: cfg, measure: train.Measure{Spectrum: LowRankTargetDim}}
 }
 
 // CalibrationRuns trains (or loads from the run store) the network of
@@ -129,7 +131,7 @@ func checkRank(a any) Result {
 	if err != nil {
 		return wrong("could not load the unseen run to give a hint (%v); re-run the training cell", err)
 	}
-	_, sr := nrc.LayerSeries(recs, UnseenRunName, nrc.MetricStableRankH, 0)
+	_, sr := layerSeries(recs, UnseenRunName, nrc.MetricStableRankH)
 	if len(sr) > 0 {
 		top := sr[len(sr)-1]
 		if guess == int(top) || guess == int(top+0.5) {
@@ -147,7 +149,7 @@ func checkRank(a any) Result {
 func significantComponents(recs []nrc.Record, run string, share float64) int {
 	count := 0
 	for j := 1; j <= LowRankTargetDim; j++ {
-		_, v := nrc.LayerSeries(recs, run, EVRMetric(j), 0)
+		_, v := layerSeries(recs, run, EVRMetric(j))
 		if len(v) > 0 && v[len(v)-1] >= share {
 			count++
 		}

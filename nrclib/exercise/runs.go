@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
-	"github.com/deepnrc/deepnrc/nrclib/measure"
 	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/train"
@@ -74,7 +73,7 @@ type mlpRun struct {
 	layers  int
 	hidden  int
 	cfg     train.Config
-	measure train.Measurer
+	measure train.Measure
 }
 
 // baseConfig is the optimiser setting shared by the exercise runs.
@@ -87,88 +86,31 @@ func baseConfig(epochs int, wd float64) train.Config {
 	return cfg
 }
 
-// store opens the default run store, or returns nil (runs then stay in
-// memory and are retrained when a check needs them).
-func store() *train.Store {
-	dir, err := train.DefaultStoreDir()
-	if err != nil {
-		return nil
-	}
-	s, err := train.OpenStore(dir)
-	if err != nil {
-		return nil
-	}
-	return s
-}
-
 // run trains r (or loads it from the store) and returns its records.
 func (r mlpRun) run(progress bool) ([]nrc.Record, error) {
 	m, err := model.NewMLP(model.MLPConfig{InputDim: r.ds.InputSize(), Hidden: r.hidden, Targets: r.ds.TargetDim, Layers: r.layers})
 	if err != nil {
 		return nil, err
 	}
-	opt := train.Options{Store: store(), Measurer: r.measure}
+	st, err := train.OpenDefaultStore()
+	if err != nil {
+		return nil, fmt.Errorf("exercise: run %s: %w", r.name, err)
+	}
+	opt := train.Options{Store: st}
 	if progress {
 		opt.Progress = train.NewProgress(os.Stderr)
 	}
-	res, err := train.Run(context.Background(), train.Job{Name: r.name, Model: m, Data: r.ds, DataOptions: r.dsOpts, Config: r.cfg}, opt)
+	res, err := train.Run(context.Background(), train.Job{Name: r.name, Model: m, Data: r.ds, DataOptions: r.dsOpts, Config: r.cfg, Measure: r.measure}, opt)
 	if err != nil {
 		return nil, fmt.Errorf("exercise: run %s: %w", r.name, err)
 	}
 	return res.Records, nil
 }
 
-// spectrumMeasurer records the Deep NRC metrics and, per layer, the
-// explained variance ratios of the top principal components.
-type spectrumMeasurer struct {
-	components int
-	opt        nrc.Options
-}
-
 // EVRMetric names the record holding the share of a layer's variance
 // explained by its j-th principal component (j from 1), as recorded by the
-// runs of exercise (d).
-func EVRMetric(j int) string { return fmt.Sprintf("evr%d", j) }
-
-func (m spectrumMeasurer) NewPass(probes []model.Probe, targetDim int) (train.MeasurePass, error) {
-	names := make([]string, len(probes))
-	widths := make([]int, len(probes))
-	for i, p := range probes {
-		names[i], widths[i] = p.Name, p.Width
-	}
-	return &spectrumPass{pass: measure.NewPass(names, widths, targetDim), m: m}, nil
-}
-
-type spectrumPass struct {
-	pass *measure.Pass
-	m    spectrumMeasurer
-}
-
-func (p *spectrumPass) AddBatch(layer int, h, y []float32, rows int) error {
-	return p.pass.AddBatch(layer, h, y, rows)
-}
-
-func (p *spectrumPass) Records(weights []*nrc.Weight, modelMSE float64, run string, epoch int) ([]nrc.Record, error) {
-	opt := p.m.opt
-	opt.ModelMSE = &modelMSE
-	rep, err := p.pass.Report(weights, opt)
-	if err != nil {
-		return nil, err
-	}
-	recs := rep.Records(run, epoch)
-	for l, name := range p.pass.Names() {
-		mom := p.pass.Moments(l)
-		k := min(p.m.components, mom.FeatureDim())
-		evr, err := nrc.ExplainedVarianceRatios(mom.CovH(), k)
-		if err != nil {
-			continue // a dead layer has no spectrum; its other metrics say so
-		}
-		for j, v := range evr {
-			recs = append(recs, nrc.Record{Run: run, Epoch: epoch, Layer: name, Metric: EVRMetric(j + 1), Value: v})
-		}
-	}
-	return recs, nil
-}
+// runs of exercise (d) (nrc.MetricEVR).
+func EVRMetric(j int) string { return nrc.MetricEVR(j) }
 
 // RunValue returns a run-level metric (layer "", such as nrc.MetricTrainMSE)
 // of run at the run's last epoch, and whether the records hold it.
@@ -176,14 +118,9 @@ func RunValue(records []nrc.Record, run, metric string) (float64, bool) {
 	return finalRunValue(records, run, metric)
 }
 
-// finalRunValue returns a run-level metric (layer "") at the run's last
-// epoch.
+// finalRunValue returns a run-level metric (layer "") at the final epoch
+// of run's metric.
 func finalRunValue(records []nrc.Record, run, metric string) (float64, bool) {
-	last, v, ok := -1, 0.0, false
-	for _, r := range records {
-		if r.Run == run && r.Metric == metric && r.Layer == "" && r.Epoch > last {
-			last, v, ok = r.Epoch, r.Value, true
-		}
-	}
-	return v, ok
+	v, err := nrc.Results(records).Value(run, metric, 0)
+	return v, err == nil
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 )
 
@@ -201,41 +200,6 @@ func TestWeightDecayChecks(t *testing.T) {
 		if k != "b" && whyHints[k] == "" {
 			t.Errorf("option %s has no hint", k)
 		}
-	}
-}
-
-func TestSpectrumMeasurer(t *testing.T) {
-	// Features with independent coordinate variances 4, 1, 0 (up to the
-	// sample): the explained variance ratios are 0.8, 0.2, 0.
-	probes := []model.Probe{{Name: "fc1", Width: 3}}
-	p, err := spectrumMeasurer{components: 3}.NewPass(probes, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h, y []float32
-	for _, s := range [][2]float32{{1, 1}, {1, -1}, {-1, 1}, {-1, -1}} {
-		h = append(h, 2*s[0], s[1], 7)
-		y = append(y, s[0]+s[1])
-	}
-	if err := p.AddBatch(0, h, y, 4); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := p.Records(nil, 0.5, "run", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []float64{0.8, 0.2, 0}
-	for j, w := range want {
-		_, v := nrc.LayerSeries(recs, "run", EVRMetric(j+1), 0)
-		if len(v) != 1 || math.Abs(v[0]-w) > 1e-12 {
-			t.Errorf("evr%d = %v, want %v", j+1, v, w)
-		}
-	}
-	if _, n := nrc.LayerSeries(recs, "run", nrc.MetricNoise, 0); len(n) != 1 {
-		t.Error("the Deep NRC metrics are missing")
-	}
-	if v, ok := RunValue(recs, "run", nrc.MetricModelMSE); !ok || v != 0.5 {
-		t.Errorf("model MSE = %v, %v", v, ok)
 	}
 }
 

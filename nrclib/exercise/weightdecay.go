@@ -57,7 +57,7 @@ func weightDecaySweep(progress bool) ([]nrc.Record, error) {
 // first, whose weight reads the input, and the last, whose weight writes the
 // t outputs).
 func MeanHiddenStableRankW(records []nrc.Record, lambda float64) (float64, error) {
-	_, v := nrc.LayerSeries(records, SweepRunName(lambda), nrc.MetricStableRankW, 0)
+	_, v := layerSeries(records, SweepRunName(lambda), nrc.MetricStableRankW)
 	if len(v) < 3 {
 		return 0, fmt.Errorf("exercise: run %s has %d stable-rank-W values; need at least 3", SweepRunName(lambda), len(v))
 	}

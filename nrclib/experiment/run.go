@@ -115,8 +115,6 @@ type dataKeyOptions struct {
 	Rank      int         `json:"rank"`
 	// ScaleTargets records RunSpec.ScaleTargets.
 	ScaleTargets bool `json:"scale_targets,omitempty"`
-	// Measure names a non-default measurer ("last-layer-v1").
-	Measure string `json:"measure,omitempty"`
 }
 
 // Run trains the runs of spec (or takes them from the store), evaluates
@@ -153,6 +151,7 @@ func Run(c context.Context, spec *Spec, opt Options) (*Result, error) {
 	}
 	loaded := map[string]*data.Dataset{}
 	var lastLayerRuns []string
+	states := map[string][]nrc.LastLayer{}
 	for _, rs := range spec.allRuns() {
 		ds, err := loadData(rs, opt, loaded, res)
 		if err != nil {
@@ -165,17 +164,16 @@ func Run(c context.Context, spec *Spec, opt Options) (*Result, error) {
 				return nil, err
 			}
 			ko := keyOptions(rs, ds)
-			var meas train.Measurer
+			meas := train.Measure{LastLayer: rs.LastLayer}
 			if rs.LastLayer {
-				meas = lastLayerMeasurer{opt: nrc.Options{Rank: cfgs[i].Rank}}
 				lastLayerRuns = append(lastLayerRuns, name)
 			}
-			topt := train.Options{Backend: b, Store: store, Measurer: meas}
+			topt := train.Options{Backend: b, Store: store}
 			if opt.Progress != nil {
 				topt.Progress = opt.Progress(name)
 			}
 			start := time.Now()
-			tr, err := train.Run(c, train.Job{Name: name, Model: m, Data: ds, DataOptions: ko, Config: cfgs[i]}, topt)
+			tr, err := train.Run(c, train.Job{Name: name, Model: m, Data: ds, DataOptions: ko, Config: cfgs[i], Measure: meas}, topt)
 			if err != nil {
 				return nil, fmt.Errorf("experiment %s: run %s: %w", spec.ID, name, err)
 			}
@@ -190,11 +188,14 @@ func Run(c context.Context, spec *Spec, opt Options) (*Result, error) {
 				fmt.Fprintf(opt.Log, "%s: run %s %s in %s (key %s)\n", spec.ID, name, how, info.Elapsed.Round(time.Millisecond), tr.Key)
 			}
 			res.Records = append(res.Records, tr.Records...)
+			if rs.LastLayer {
+				states[name] = tr.LastLayer
+			}
 		}
 	}
 	if len(lastLayerRuns) > 0 {
 		var err error
-		if res.Records, res.Gamma, err = addNRC3(res.Records, lastLayerRuns); err != nil {
+		if res.Records, res.Gamma, err = addNRC3(res.Records, states, lastLayerRuns); err != nil {
 			return nil, err
 		}
 	}
@@ -267,9 +268,6 @@ func keyOptions(rs *RunSpec, ds *data.Dataset) dataKeyOptions {
 		ko.Source = data.SourceStandIn
 	} else {
 		ko.Source = data.SourceReal
-	}
-	if rs.LastLayer {
-		ko.Measure = "last-layer-v1"
 	}
 	ko.ScaleTargets = rs.ScaleTargets
 	return ko

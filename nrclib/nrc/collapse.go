@@ -71,33 +71,19 @@ func (r CollapseRule) FirstCollapsed(noise, cka []float64) int {
 	return first
 }
 
-// LayerSeries returns, from long-format records, the layers (in order of
-// first appearance) and values of metric for run at epoch; epoch 0 means
-// the run's last epoch with a value of metric.
-func LayerSeries(records []Record, run, metric string, epoch int) (layers []string, values []float64) {
-	if epoch == 0 {
-		for _, r := range records {
-			if r.Run == run && r.Metric == metric && r.Layer != "" && r.Epoch > epoch {
-				epoch = r.Epoch
-			}
-		}
-	}
-	for _, r := range records {
-		if r.Run == run && r.Metric == metric && r.Layer != "" && r.Epoch == epoch {
-			layers = append(layers, r.Layer)
-			values = append(values, r.Value)
-		}
-	}
-	return layers, values
-}
-
 // FirstCollapsedLayer applies the rule to the noise and CKA records of run
-// at epoch (0: the last measured one) and returns the layer it marks, or ""
-// when none qualifies or the records lack either metric.
-func (r CollapseRule) FirstCollapsedLayer(records []Record, run string, epoch int) string {
-	layers, noise := LayerSeries(records, run, MetricNoise, epoch)
-	cklayers, cka := LayerSeries(records, run, MetricCKA, epoch)
-	if len(layers) == 0 || !slices.Equal(layers, cklayers) {
+// at epoch (0: the final epoch of its noise) and returns the layer it
+// marks, or "" when none qualifies or the records lack either metric.
+func (r CollapseRule) FirstCollapsedLayer(records Results, run string, epoch int) string {
+	layers, noise, err := records.Series(run, MetricNoise, epoch)
+	if err != nil {
+		return ""
+	}
+	if epoch == 0 {
+		epoch, _ = records.FinalEpoch(run, MetricNoise)
+	}
+	cklayers, cka, err := records.Series(run, MetricCKA, epoch)
+	if err != nil || !slices.Equal(layers, cklayers) {
 		return ""
 	}
 	if i := r.FirstCollapsed(noise, cka); i >= 0 {

@@ -536,8 +536,8 @@ func TestFirstCollapsedLayerFromRecords(t *testing.T) {
 	if got := DefaultRule().FirstCollapsedLayer(recs, "other", 0); got != "" {
 		t.Errorf("unknown run: %q", got)
 	}
-	layers, vals := LayerSeries(recs, "r", MetricNoise, 0)
-	if len(layers) != 3 || vals[2] != 0.05 {
-		t.Errorf("LayerSeries = %v %v", layers, vals)
+	layers, vals, err := Results(recs).Series("r", MetricNoise, 0)
+	if err != nil || len(layers) != 3 || vals[2] != 0.05 {
+		t.Errorf("Series = %v %v %v", layers, vals, err)
 	}
 }

@@ -138,7 +138,15 @@ func NRC3(w *Weight, covY mat.Symmetric, gammas []float64) ([]float64, error) {
 	if covY.SymmetricDim() != nOut {
 		return nil, fmt.Errorf("nrc: weight has %d outputs but the target covariance is %d×%d", nOut, covY.SymmetricDim(), covY.SymmetricDim())
 	}
-	ww := outerGram(w)
+	return nrc3Gram(outerGram(w), covY, gammas)
+}
+
+// nrc3Gram is NRC3 from W·Wᵀ.
+func nrc3Gram(ww mat.Symmetric, covY mat.Symmetric, gammas []float64) ([]float64, error) {
+	nOut := ww.SymmetricDim()
+	if covY.SymmetricDim() != nOut {
+		return nil, fmt.Errorf("nrc: W·Wᵀ is %d×%d but the target covariance is %d×%d", nOut, nOut, covY.SymmetricDim(), covY.SymmetricDim())
+	}
 	nw := math.Sqrt(frob2(ww))
 	if nw == 0 {
 		return nil, errors.New("nrc: the weight is all zeros, so NRC3 is undefined")
@@ -191,6 +199,14 @@ type GammaSearch struct {
 // whole curve and its minimiser. The authors fix this γ* from the final
 // weights and use it for every earlier epoch.
 func SearchGamma(w *Weight, covY mat.Symmetric, points int) (*GammaSearch, error) {
+	_, nOut := w.M.Dims()
+	if covY.SymmetricDim() != nOut {
+		return nil, fmt.Errorf("nrc: weight has %d outputs but the target covariance is %d×%d", nOut, covY.SymmetricDim(), covY.SymmetricDim())
+	}
+	return searchGammaGram(outerGram(w), covY, points)
+}
+
+func searchGammaGram(ww, covY mat.Symmetric, points int) (*GammaSearch, error) {
 	if points <= 0 {
 		points = 1000
 	}
@@ -209,7 +225,7 @@ func SearchGamma(w *Weight, covY mat.Symmetric, points int) (*GammaSearch, error
 			gs.Gammas[i] = lmin * float64(i) / float64(points-1)
 		}
 	}
-	if gs.Values, err = NRC3(w, covY, gs.Gammas); err != nil {
+	if gs.Values, err = nrc3Gram(ww, covY, gs.Gammas); err != nil {
 		return nil, err
 	}
 	best := 0
@@ -231,7 +247,11 @@ func ClosedFormGamma(w *Weight, covY mat.Symmetric) (gamma, residual float64, er
 	if covY.SymmetricDim() != nOut {
 		return 0, 0, fmt.Errorf("nrc: weight has %d outputs but the target covariance is %d×%d", nOut, covY.SymmetricDim(), covY.SymmetricDim())
 	}
-	ww := outerGram(w)
+	return closedFormGram(outerGram(w), covY)
+}
+
+func closedFormGram(ww, covY mat.Symmetric) (gamma, residual float64, err error) {
+	nOut := ww.SymmetricDim()
 	root, _, err := sqrtPSD(covY)
 	if err != nil {
 		return 0, 0, err
@@ -250,4 +270,105 @@ func ClosedFormGamma(w *Weight, covY mat.Symmetric) (gamma, residual float64, er
 		diff.Set(i, i, diff.At(i, i)+s)
 	}
 	return s * s, frob2(diff), nil
+}
+
+// LastLayer is what the last-layer NRC3 needs of one checkpoint: the Gram
+// matrix W·Wᵀ of the last layer's weight (t×t, t the targets) and the
+// target covariance Σ_Y, both row-major. NRC3 depends on the weight only
+// through W·Wᵀ, so runs keep this instead of the weight.
+type LastLayer struct {
+	Epoch int         `json:"epoch"`
+	WWT   [][]float64 `json:"wwt"`
+	CovY  [][]float64 `json:"cov_y"`
+}
+
+// NewLastLayer returns the state of a checkpoint at epoch from the last
+// layer's weight w (t outputs) and the target covariance.
+func NewLastLayer(epoch int, w *Weight, covY mat.Symmetric) (LastLayer, error) {
+	_, t := w.M.Dims()
+	if covY.SymmetricDim() != t {
+		return LastLayer{}, fmt.Errorf("nrc: weight has %d outputs but the target covariance is %d×%d", t, covY.SymmetricDim(), covY.SymmetricDim())
+	}
+	return LastLayer{Epoch: epoch, WWT: rows(outerGram(w)), CovY: rows(covY)}, nil
+}
+
+func rows(s mat.Symmetric) [][]float64 {
+	n := s.SymmetricDim()
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = make([]float64, n)
+		for j := range out[i] {
+			out[i][j] = s.At(i, j)
+		}
+	}
+	return out
+}
+
+func sym(r [][]float64) (*mat.SymDense, error) {
+	n := len(r)
+	s := mat.NewSymDense(max(n, 1), nil)
+	if n == 0 {
+		return nil, errors.New("nrc: empty matrix")
+	}
+	for i := range r {
+		if len(r[i]) != n {
+			return nil, fmt.Errorf("nrc: row %d has %d entries in a %d×%d matrix", i, len(r[i]), n, n)
+		}
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, r[i][j])
+		}
+	}
+	return s, nil
+}
+
+// T returns the number of targets.
+func (l LastLayer) T() int { return len(l.CovY) }
+
+// mats returns W·Wᵀ and Σ_Y.
+func (l LastLayer) mats() (ww, covY *mat.SymDense, err error) {
+	if ww, err = sym(l.WWT); err != nil {
+		return nil, nil, err
+	}
+	if covY, err = sym(l.CovY); err != nil {
+		return nil, nil, err
+	}
+	if ww.SymmetricDim() != covY.SymmetricDim() {
+		return nil, nil, fmt.Errorf("nrc: W·Wᵀ is %d×%d but Σ_Y is %d×%d", ww.SymmetricDim(), ww.SymmetricDim(), covY.SymmetricDim(), covY.SymmetricDim())
+	}
+	return ww, covY, nil
+}
+
+// NRC3 evaluates the last-layer NRC3 at each γ (see the function NRC3),
+// with this checkpoint's W·Wᵀ against the target covariance covY (nil: its
+// own Σ_Y). The authors take γ* from the final checkpoint and Σ_Y of the
+// final one for every epoch.
+func (l LastLayer) NRC3(covY mat.Symmetric, gammas []float64) ([]float64, error) {
+	ww, own, err := l.mats()
+	if err != nil {
+		return nil, err
+	}
+	if covY == nil {
+		covY = own
+	}
+	return nrc3Gram(ww, covY, gammas)
+}
+
+// SearchGamma scans NRC3 of this checkpoint over points γ values on
+// [0, λ_min(Σ_Y)] (see the function SearchGamma).
+func (l LastLayer) SearchGamma(points int) (*GammaSearch, error) {
+	ww, covY, err := l.mats()
+	if err != nil {
+		return nil, err
+	}
+	return searchGammaGram(ww, covY, points)
+}
+
+// ClosedFormGamma is the closed-form γ* of this checkpoint (see the
+// function ClosedFormGamma).
+func (l LastLayer) ClosedFormGamma() (gamma, residual float64, err error) {
+	ww, covY, err := l.mats()
+	if err != nil {
+		return 0, 0, err
+	}
+	return closedFormGram(ww, covY)
 }

@@ -184,3 +184,45 @@ func TestLastLayerNRC1AndNRC2(t *testing.T) {
 		t.Errorf("EVR = %v, want [0.5 0.375 0.125]", evr)
 	}
 }
+
+// TestLastLayerStateMatchesWeight: NRC3, the γ search and the closed form
+// computed from the stored W·Wᵀ equal those computed from the weight.
+func TestLastLayerStateMatchesWeight(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	w, err := DenseWeight(3, 7, gaussian(rng, 3, 7).RawMatrix().Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := gaussian(rng, 200, 3)
+	var cov mat.SymDense
+	cov.SymOuterK(1.0/200, centre(y).T())
+	st, err := NewLastLayer(9, w, &cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gammas := []float64{0, 0.01, 0.3}
+	a, err := NRC3(w, &cov, gammas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.NRC3(nil, gammas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		near(t, "NRC3 from the Gram matrix", b[i], a[i], 1e-12)
+	}
+	s1, _ := SearchGamma(w, &cov, 50)
+	s2, err := st.SearchGamma(50)
+	if err != nil || s1.Best != s2.Best {
+		t.Fatalf("γ search: %v vs %v (%v)", s1.Best, s2.Best, err)
+	}
+	g1, r1, e1 := ClosedFormGamma(w, &cov)
+	g2, r2, e2 := st.ClosedFormGamma()
+	if (e1 == nil) != (e2 == nil) || math.Abs(g1-g2) > 1e-12 || math.Abs(r1-r2) > 1e-12 {
+		t.Fatalf("closed form %v %v %v vs %v %v %v", g1, r1, e1, g2, r2, e2)
+	}
+	if st.T() != 3 || st.Epoch != 9 {
+		t.Fatalf("state %+v", st)
+	}
+}

@@ -22,7 +22,20 @@ import (
 // predicted), and a warning saying so. When the features' rank is below k,
 // U_k is completed by an arbitrary basis of the null space, so the
 // alignments are then flagged with a warning.
+//
+// Metrics added with RegisterMetric are computed last, from the same
+// inputs and the built-in values, into LayerMetrics.Extra.
 func Layer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics, error) {
+	lm, err := builtinLayer(name, s, w, opt)
+	if err != nil {
+		return lm, err
+	}
+	err = computeRegistered(LayerInput{Name: name, Stats: s, Weight: w, Options: opt, Metrics: &lm})
+	return lm, err
+}
+
+// builtinLayer computes the metrics of package nrc's catalogue (see Layer).
+func builtinLayer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics, error) {
 	lm := LayerMetrics{Name: name, Width: s.FeatureDim()}
 	t := s.TargetDim()
 	if t < 1 {
@@ -300,37 +313,33 @@ func Measure(names []string, layerStats []*stats.Moments, weights []*Weight, opt
 	return rep, nil
 }
 
-// Records flattens the report into long-format rows for run at epoch:
-// one row per layer and metric (metrics without a value, such as weight
-// metrics of layers given no weight, are left out), plus the run-level
-// target stable ranks and model MSE under the layer name "".
+// Records flattens the report into long-format rows for run at epoch: the
+// run-level metrics of the catalogue the report has (target stable ranks,
+// model MSE) under the layer name "", then, layer by layer, every per-layer
+// metric of the catalogue in its order (metrics without a value, such as
+// weight metrics of layers given no weight, are left out).
 func (r *Report) Records(run string, epoch int) []Record {
 	var out []Record
 	add := func(layer, metric string, v float64) {
 		out = append(out, Record{Run: run, Epoch: epoch, Layer: layer, Metric: metric, Value: v})
 	}
-	add("", MetricTargetStableRank, r.TargetStableRank)
-	add("", MetricTargetStableRankPaper, r.TargetStableRankPaper)
-	if r.ModelMSE != nil {
-		add("", MetricModelMSE, *r.ModelMSE)
+	cat := Metrics()
+	for _, m := range cat {
+		if m.run != nil {
+			if v, ok := m.run(r); ok {
+				add("", m.Name, v)
+			}
+		}
 	}
-	for _, l := range r.Layers {
-		add(l.Name, MetricNoise, l.Noise)
-		add(l.Name, MetricCKA, l.CKA)
-		add(l.Name, MetricCKAProjected, l.CKAProjected)
-		add(l.Name, MetricCKAFirstT, l.CKAFirstT)
-		if l.WHAlignment != nil {
-			add(l.Name, MetricWHAlignment, *l.WHAlignment)
-		}
-		if l.NoiseSubspaceAlignment != nil {
-			add(l.Name, MetricNoiseSubspaceAlignment, *l.NoiseSubspaceAlignment)
-		}
-		add(l.Name, MetricProbeMSE, l.ProbeMSE)
-		add(l.Name, MetricProbeMSEPaper, l.ProbeMSEPaper)
-		add(l.Name, MetricStableRankH, l.StableRankH)
-		add(l.Name, MetricStableRankHPaper, l.StableRankHPaper)
-		if l.StableRankW != nil {
-			add(l.Name, MetricStableRankW, *l.StableRankW)
+	for i := range r.Layers {
+		l := &r.Layers[i]
+		for _, m := range cat {
+			if m.Level != PerLayer {
+				continue
+			}
+			if v, ok := l.Value(m.Name); ok {
+				add(l.Name, m.Name, v)
+			}
 		}
 	}
 	return out

@@ -12,7 +12,8 @@ type Record struct {
 }
 
 // Metric names used in Records. Layer-level metrics carry the layer's name;
-// run-level ones (target stable ranks, losses) use the layer name "".
+// run-level ones (target stable ranks, losses) use the layer name "". The
+// catalogue (Metrics) describes each.
 const (
 	MetricNoise                  = "noise"                    // Deep NRC1 noise fraction with rank k
 	MetricCKA                    = "cka"                      // NRC2 linear CKA(H, Y), full layer
@@ -30,4 +31,7 @@ const (
 	MetricModelMSE               = "model_mse"                // the network's own train MSE
 	MetricTrainMSE               = "train_mse"                // per-epoch train loss (MSE)
 	MetricTestMSE                = "test_mse"                 // per-epoch test MSE
+	MetricNRC1                   = "nrc1"                     // last-layer NRC1 (Andriopoulos et al.)
+	MetricNRC2                   = "nrc2"                     // last-layer NRC2
+	MetricNRC3                   = "nrc3"                     // last-layer NRC3 at γ*
 )

@@ -55,6 +55,8 @@ type LayerMetrics struct {
 	// Warnings lists conditions that make some values of this layer
 	// degenerate or less meaningful (see Layer).
 	Warnings []string `json:"warnings,omitempty"`
+	// Extra holds the metrics added with RegisterMetric, by name.
+	Extra map[string]float64 `json:"extra,omitempty"`
 }
 
 // Report is the Deep NRC measurement of a whole network at one checkpoint.

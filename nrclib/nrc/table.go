@@ -3,28 +3,107 @@ package nrc
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
 
-// WriteTable writes the report as an aligned text table, one row per
-// layer, followed by the target stable ranks and the first collapsed layer
-// with its rule. Values that need a missing weight print as "-".
-func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\twidth\tnoise\tCKA\tCKA proj\tCKA first-t\tWH align\tprobe MSE\tprobe MSE (paper)\tsrank H\tsrank H (paper)\tsrank W\t")
-	opt := func(p *float64, format string) string {
-		if p == nil {
-			return "-"
+// WriteTable writes one run's per-layer metrics at one epoch as an aligned
+// text table: a row per layer in network order, a column per metric (nil
+// means every per-layer metric present, in catalogue order, headed by its
+// short name), "-" where a layer has no value; then a line with the
+// run-level metrics of that epoch. run "" means the only run; epoch 0 the
+// last epoch with per-layer records. `deepnrc measure` and `deepnrc train`
+// both print this table.
+func (rs Results) WriteTable(w io.Writer, run string, epoch int, metrics []string) error {
+	if run == "" {
+		runs := rs.Runs()
+		if len(runs) > 1 {
+			return fmt.Errorf("nrc: the records hold %d runs (%s); name the one to tabulate", len(runs), quoteList(runs))
 		}
-		return fmt.Sprintf(format, *p)
+		if len(runs) == 1 {
+			run = runs[0]
+		}
 	}
-	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%.4g\t%.4g\t%.3f\t%.3f\t%s\t\n",
-			l.Name, l.Width, l.Noise, l.CKA, l.CKAProjected, l.CKAFirstT, opt(l.WHAlignment, "%.4f"),
-			l.ProbeMSE, l.ProbeMSEPaper, l.StableRankH, l.StableRankHPaper, opt(l.StableRankW, "%.3f"))
+	sel := rs.Run(run)
+	if epoch == 0 {
+		if es := sel.MeasuredEpochs(run); len(es) > 0 {
+			epoch = es[len(es)-1]
+		}
+	}
+	at := sel.AtEpoch(epoch)
+	layers := at.Layers()
+	if len(layers) == 0 {
+		return fmt.Errorf("nrc: no per-layer metrics for run %q at epoch %d; epochs with them: %v", run, epoch, sel.MeasuredEpochs(run))
+	}
+	present := map[string]bool{}
+	for _, m := range at.PerLayer().Metrics() {
+		present[m] = true
+	}
+	if metrics == nil {
+		for _, m := range Metrics() {
+			if m.Level == PerLayer && present[m.Name] {
+				metrics = append(metrics, m.Name)
+			}
+		}
+	}
+	vals := map[[2]string]float64{}
+	for _, r := range at.PerLayer() {
+		vals[[2]string{r.Layer, r.Metric}] = r.Value
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"layer"}
+	for _, m := range metrics {
+		head = append(head, MustMetric(m).Short)
+	}
+	fmt.Fprintf(tw, "%s\t\n", strings.Join(head, "\t"))
+	for _, l := range layers {
+		row := []string{l}
+		for _, m := range metrics {
+			if v, ok := vals[[2]string{l, m}]; ok {
+				row = append(row, FormatValue(v))
+			} else {
+				row = append(row, "-")
+			}
+		}
+		fmt.Fprintf(tw, "%s\t\n", strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, m := range Metrics() {
+		if m.Level != PerRun {
+			continue
+		}
+		if v, err := at.Value(run, m.Name, epoch); err == nil {
+			parts = append(parts, fmt.Sprintf("%s %s", m.Name, FormatValue(v)))
+		}
+	}
+	if len(parts) > 0 {
+		_, err := fmt.Fprintf(w, "epoch %d: %s\n", epoch, strings.Join(parts, ", "))
+		return err
+	}
+	return nil
+}
+
+// FormatValue formats a metric value with four significant digits (plain
+// decimals for ordinary magnitudes, exponents for tiny or huge ones).
+func FormatValue(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Sprint(v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// WriteTable writes the report as an aligned text table, one row per layer
+// with every per-layer metric of the catalogue (Results.WriteTable),
+// followed by the sample count, the target stable ranks, the model MSE, the
+// first collapsed layer with its rule, and the warnings. Values that need a
+// missing weight print as "-".
+func (r *Report) WriteTable(w io.Writer) error {
+	if err := Results(r.Records("", 0)).WriteTable(w, "", 0, nil); err != nil {
 		return err
 	}
 	var b strings.Builder

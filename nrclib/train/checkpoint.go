@@ -51,6 +51,7 @@ type checkpointHeader struct {
 	Key       string          `json:"key"`
 	Epoch     int             `json:"epoch"`
 	Records   []wireRecord    `json:"records"`
+	LastLayer []nrc.LastLayer `json:"last_layer,omitempty"`
 	Variables []checkpointVar `json:"variables"`
 }
 
@@ -59,6 +60,8 @@ type checkpoint struct {
 	key     string
 	epoch   int
 	records []nrc.Record
+	// lastLayer are the last-layer states measured so far.
+	lastLayer []nrc.LastLayer
 	// values maps a variable's "<scope>/<name>" to its raw bytes.
 	vars   []checkpointVar
 	values map[string][]byte
@@ -66,8 +69,8 @@ type checkpoint struct {
 
 // snapshot copies every variable of ctx (model weights, momentum buffers,
 // normalisation statistics, RNG state) into a checkpoint.
-func snapshot(ctx *context.Context, key string, epoch int, records []nrc.Record) (*checkpoint, error) {
-	c := &checkpoint{key: key, epoch: epoch, records: slices.Clone(records), values: map[string][]byte{}}
+func snapshot(ctx *context.Context, key string, epoch int, records []nrc.Record, lastLayer []nrc.LastLayer) (*checkpoint, error) {
+	c := &checkpoint{key: key, epoch: epoch, records: slices.Clone(records), lastLayer: slices.Clone(lastLayer), values: map[string][]byte{}}
 	for v := range ctx.IterVariables() {
 		t, err := v.Value()
 		if err != nil {
@@ -147,7 +150,7 @@ var dtypeByName = func() map[string]dtypes.DType {
 
 // encode serialises the checkpoint in the format described above.
 func (c *checkpoint) encode() ([]byte, error) {
-	hdr, err := json.Marshal(checkpointHeader{Key: c.key, Epoch: c.epoch, Records: toWire(c.records), Variables: c.vars})
+	hdr, err := json.Marshal(checkpointHeader{Key: c.key, Epoch: c.epoch, Records: toWire(c.records), LastLayer: c.lastLayer, Variables: c.vars})
 	if err != nil {
 		return nil, fmt.Errorf("train: encoding checkpoint header: %w", err)
 	}
@@ -188,7 +191,7 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	if err := json.Unmarshal(body[fixed:fixed+int(h)], &hdr); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", errCorrupt, err)
 	}
-	c := &checkpoint{key: hdr.Key, epoch: hdr.Epoch, vars: hdr.Variables, values: map[string][]byte{}}
+	c := &checkpoint{key: hdr.Key, epoch: hdr.Epoch, lastLayer: hdr.LastLayer, vars: hdr.Variables, values: map[string][]byte{}}
 	for _, w := range hdr.Records {
 		r, err := fromWire(w)
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/deepnrc/deepnrc/nrclib/backend"
@@ -33,24 +32,27 @@ type Job struct {
 	DataOptions any
 	// Config is the training configuration.
 	Config Config
+	// Measure says what is measured at the logged epochs (at rank
+	// Config.Rank); it takes part in the key.
+	Measure Measure
 }
 
 // Options are the parts of a run that do not change its results.
 type Options struct {
-	// Backend runs the graphs; nil means one backend.New() (GOMLX_BACKEND
-	// or the pure-Go default) shared by all such runs of the process.
+	// Backend runs the graphs; nil means backend.Shared() (GOMLX_BACKEND
+	// or the pure-Go default, one per process).
 	Backend backends.Backend
 	// Store persists checkpoints and results; nil keeps the run in memory
 	// only (no resume, no cache).
 	Store *Store
-	// Measurer computes the metrics at logged epochs; nil means
-	// NRCMeasurer with the job's Config.Rank.
-	Measurer Measurer
 	// Progress receives progress updates; nil means none.
 	Progress Progress
 	// CheckpointEvery, when > 0, also checkpoints every that many epochs
 	// (checkpoints are always taken at measured epochs and at the end).
 	CheckpointEvery int
+
+	// newPass replaces the measurement (tests only).
+	newPass func(probes []model.Probe, targetDim int) measurePass
 }
 
 // Result is a finished run.
@@ -59,9 +61,12 @@ type Result struct {
 	// store).
 	Key, Dir string
 	// Records is the long-format results table: per-epoch train_mse and
-	// test_mse (layer ""), and the Measurer's records at each measured
+	// test_mse (layer ""), and the measurement's records at each measured
 	// epoch, in epoch order.
 	Records []nrc.Record
+	// LastLayer holds the last layer's W·Wᵀ and Σ_Y at each measured
+	// epoch, when Job.Measure.LastLayer asks for them.
+	LastLayer []nrc.LastLayer
 	// Cached reports that the run was already complete in the store and
 	// nothing was trained; Context is then nil.
 	Cached bool
@@ -85,6 +90,9 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 	if err := checkData(job.Data); err != nil {
 		return nil, err
 	}
+	if err := job.Measure.Validate(); err != nil {
+		return nil, err
+	}
 	if job.Model == nil {
 		return nil, fmt.Errorf("train: job has no Model")
 	}
@@ -93,7 +101,6 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	kc.Measurer = measurerIdentity(opt.Measurer)
 	key, err := kc.key()
 	if err != nil {
 		return nil, err
@@ -122,6 +129,9 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 				return nil, fmt.Errorf("train: run %s is complete but its results are unreadable (%v); "+
 					"delete %s to recompute", key, err, run.dir)
 			}
+			if res.LastLayer, err = readLastLayer(run.dir); err != nil {
+				return nil, err
+			}
 			res.Records, res.Cached = relabel(recs, name), true
 			return res, nil
 		}
@@ -132,17 +142,13 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 
 	b := opt.Backend
 	if b == nil {
-		if b, err = defaultBackend(); err != nil {
+		if b, err = backend.Shared(); err != nil {
 			return nil, err
 		}
 	}
-	meas := opt.Measurer
-	if meas == nil {
-		meas = NRCMeasurer{Options: nrc.Options{Rank: cfg.Rank}}
-	}
 	gomlxfix.Install()
 
-	t := &trainer{job: job, cfg: cfg, name: name, key: key, backend: b, meas: meas, opt: opt, run: run}
+	t := &trainer{job: job, cfg: cfg, name: name, key: key, backend: b, opt: opt, run: run}
 	defer func() {
 		if r := recover(); r != nil {
 			// GoMLX reports graph-building problems by panicking.
@@ -161,7 +167,7 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 	if run != nil && t.resumedFrom == cfg.Epochs {
 		// The final checkpoint was written but the process stopped before
 		// marking the run complete.
-		ck, err := snapshot(t.ctx, key, t.epoch, t.records)
+		ck, err := snapshot(t.ctx, key, t.epoch, t.records, t.lastLayer)
 		if err == nil {
 			err = run.save(ck, cfg.Epochs, true)
 		}
@@ -170,29 +176,10 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 		}
 	}
 	res.Records = relabel(t.records, name)
+	res.LastLayer = t.lastLayer
 	res.ResumedFrom = t.resumedFrom
 	res.Context = t.ctx
 	return res, nil
-}
-
-var (
-	defaultBackendMu sync.Mutex
-	defaultBackendV  backends.Backend
-)
-
-// defaultBackend returns the process-wide backend.New() that runs without
-// Options.Backend share.
-func defaultBackend() (backends.Backend, error) {
-	defaultBackendMu.Lock()
-	defer defaultBackendMu.Unlock()
-	if defaultBackendV == nil {
-		b, err := backend.New()
-		if err != nil {
-			return nil, err
-		}
-		defaultBackendV = b
-	}
-	return defaultBackendV, nil
 }
 
 func relabel(recs []nrc.Record, name string) []nrc.Record {
@@ -230,7 +217,6 @@ type trainer struct {
 	cfg         Config
 	name, key   string
 	backend     backends.Backend
-	meas        Measurer
 	opt         Options
 	run         *runHandle
 	ctx         *context.Context
@@ -238,6 +224,7 @@ type trainer struct {
 	testEval    *evaluator
 	probeEval   *evaluator
 	records     []nrc.Record
+	lastLayer   []nrc.LastLayer
 	epoch       int // last finished epoch
 	resumedFrom int
 	restored    *checkpoint // checked against the variables after the first step
@@ -259,6 +246,7 @@ func (t *trainer) setup(ckpt *checkpoint) error {
 			return err
 		}
 		t.epoch, t.resumedFrom, t.records, t.restored = ckpt.epoch, ckpt.epoch, ckpt.records, ckpt
+		t.lastLayer = ckpt.lastLayer
 	} else if err := t.ctx.SetRNGStateFromSeed(t.cfg.Seed); err != nil {
 		return err
 	}
@@ -349,7 +337,7 @@ func (t *trainer) loop(c stdctx.Context) error {
 		}
 		t.epoch = e
 		if t.run != nil && (measured || e == cfg.Epochs || (t.opt.CheckpointEvery > 0 && e%t.opt.CheckpointEvery == 0)) {
-			ck, err := snapshot(t.ctx, t.key, e, t.records)
+			ck, err := snapshot(t.ctx, t.key, e, t.records, t.lastLayer)
 			if err != nil {
 				return err
 			}
@@ -376,18 +364,17 @@ func (t *trainer) tick(done, total int) {
 }
 
 // measure runs the inference-mode pass over the training set and appends
-// the Measurer's records for epoch.
+// the measurement's records (and last-layer state) for epoch.
 func (t *trainer) measure(epoch int) error {
 	d := t.job.Data
-	probes := t.job.Model.Probes()
-	pass, err := t.meas.NewPass(probes, d.TargetDim)
-	if err != nil {
-		return err
+	var pass measurePass = newMeasurement(t.job.Measure, t.cfg.Rank, t.job.Model.Probes(), d.TargetDim)
+	if t.opt.newPass != nil {
+		pass = t.opt.newPass(t.job.Model.Probes(), d.TargetDim)
 	}
 	mse, err := t.probeEval.run(&d.Train, func(start, rows int, pred []float32, hs [][]float32) error {
 		y := d.Train.Y[start*d.TargetDim : (start+rows)*d.TargetDim]
 		for l, h := range hs {
-			if err := pass.AddBatch(l, h, y, rows); err != nil {
+			if err := pass.addBatch(l, h, y, rows); err != nil {
 				return err
 			}
 		}
@@ -400,10 +387,13 @@ func (t *trainer) measure(epoch int) error {
 	if err != nil {
 		return fmt.Errorf("train: reading weights after epoch %d: %w", epoch, err)
 	}
-	recs, err := pass.Records(weights, mse, t.name, epoch)
+	recs, st, err := pass.finish(weights, mse, t.name, epoch)
 	if err != nil {
 		return fmt.Errorf("train: metrics after epoch %d: %w", epoch, err)
 	}
 	t.records = append(t.records, recs...)
+	if st != nil {
+		t.lastLayer = append(t.lastLayer, *st)
+	}
 	return nil
 }

@@ -229,7 +229,7 @@ func (r *recorder) Finish(s Status, err error) {
 	r.err = err
 }
 
-// probeCheck is a Measurer that checks what the trainer feeds it.
+// probeCheck is a measuring pass that checks what the trainer feeds it.
 type probeCheck struct {
 	t        *testing.T
 	train    [][]float32 // X rows of the training split
@@ -240,15 +240,15 @@ type probeCheck struct {
 	rowsSeen []int
 }
 
-func (p *probeCheck) NewPass(probes []model.Probe, targetDim int) (MeasurePass, error) {
+func (p *probeCheck) newPass(probes []model.Probe, targetDim int) measurePass {
 	if len(probes) != 1 || probes[0].Width != 3 || targetDim != 2 {
 		p.t.Errorf("NewPass(%v, %d)", probes, targetDim)
 	}
 	p.seen = 0
-	return p, nil
+	return p
 }
 
-func (p *probeCheck) AddBatch(layer int, h, y []float32, rows int) error {
+func (p *probeCheck) addBatch(layer int, h, y []float32, rows int) error {
 	if len(h) != rows*3 || len(y) != rows*2 {
 		p.t.Errorf("AddBatch: %d features and %d targets for %d rows", len(h), len(y), rows)
 	}
@@ -261,14 +261,14 @@ func (p *probeCheck) AddBatch(layer int, h, y []float32, rows int) error {
 	return nil
 }
 
-func (p *probeCheck) Records(w []*nrc.Weight, modelMSE float64, run string, epoch int) ([]nrc.Record, error) {
+func (p *probeCheck) finish(w []*nrc.Weight, modelMSE float64, run string, epoch int) ([]nrc.Record, *nrc.LastLayer, error) {
 	p.mse = modelMSE
 	p.epochs = append(p.epochs, epoch)
 	p.rowsSeen = append(p.rowsSeen, p.seen)
 	if len(w) != 1 || w[0].In() != 3 {
 		p.t.Errorf("weights %v", w)
 	}
-	return []nrc.Record{{Run: run, Epoch: epoch, Layer: "fc1", Metric: "rows", Value: float64(p.seen)}}, nil
+	return []nrc.Record{{Run: run, Epoch: epoch, Layer: "fc1", Metric: "rows", Value: float64(p.seen)}}, nil, nil
 }
 
 // The measuring pass sees every training row once, in order, with the
@@ -285,7 +285,7 @@ func TestMeasurePassFeedsEveryTrainingRow(t *testing.T) {
 	cfg.BatchSize, cfg.EvalBatchSize, cfg.LearningRate = 8, 16, 0.05
 	cfg.MeasureEpochs = []int{0, 2}
 	m := &linearModel{d: 3, t: 2, w0: []float32{0.1, 0.2, -0.3, 0.4, 0.5, -0.6}}
-	res, err := Run(stdctx.Background(), Job{Model: m, Data: ds, Config: cfg}, Options{Backend: testBackend, Measurer: pc})
+	res, err := Run(stdctx.Background(), Job{Model: m, Data: ds, Config: cfg}, Options{Backend: testBackend, newPass: pc.newPass})
 	if err != nil {
 		t.Fatal(err)
 	}

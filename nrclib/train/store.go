@@ -27,6 +27,8 @@ import (
 //	checkpoint.bin  the last checkpoint (format in checkpoint.go)
 //	results.jsonl   the result records so far, one JSON nrc.Record a line
 //	                (see ReadRecords)
+//	lastlayer.json  the last-layer states so far ([]nrc.LastLayer), for
+//	                runs whose Measure asks for them
 //	status.json     {"epoch": last checkpointed epoch, "epochs": E, "complete": bool}
 //	lock            held (flock) while a process trains the run
 //
@@ -76,6 +78,16 @@ func OpenStore(dir string) (*Store, error) {
 	return &Store{Dir: dir}, nil
 }
 
+// OpenDefaultStore opens the store at DefaultStoreDir(): the one way every
+// part of deepnrc finds the user's run store.
+func OpenDefaultStore() (*Store, error) {
+	dir, err := DefaultStoreDir()
+	if err != nil {
+		return nil, err
+	}
+	return OpenStore(dir)
+}
+
 // RunDir returns the directory of the run with the given key.
 func (s *Store) RunDir(key string) string { return filepath.Join(s.Dir, "runs", key) }
 
@@ -93,22 +105,8 @@ type keyedConfig struct {
 	Model          any     `json:"model"`
 	Data           dataKey `json:"data"`
 	Config         Config  `json:"config"`
-	// Measurer identifies a measurer other than the default one (its Go
-	// type and JSON-encoded settings), since it decides the records.
-	Measurer string `json:"measurer,omitempty"`
-}
-
-// measurerIdentity describes m for the run key: "" for the default
-// (nil) measurer, else its type and, when it encodes as JSON, its settings.
-func measurerIdentity(m Measurer) string {
-	if m == nil {
-		return ""
-	}
-	id := fmt.Sprintf("%T", m)
-	if b, err := json.Marshal(m); err == nil {
-		id += string(b)
-	}
-	return id
+	// Measure says what the measuring passes record.
+	Measure Measure `json:"measure"`
 }
 
 type dataKey struct {
@@ -125,10 +123,9 @@ type dataKey struct {
 
 // Key returns the store key of a job: the first 24 hex digits of the SHA-256
 // of its canonical JSON configuration (model spec, dataset name, options
-// and content digest, the full training Config with defaults resolved, and
-// MetricsVersion), for a run measured by the default measurer; Run adds
-// the identity of any other measurer. The job's Name is a label and not part
-// of the key.
+// and content digest, the full training Config with defaults resolved, the
+// Measure and MetricsVersion). The job's Name is a label and not part of
+// the key.
 func Key(j *Job) (string, error) {
 	kc, err := keyOf(j)
 	if err != nil {
@@ -159,7 +156,8 @@ func keyOf(j *Job) (*keyedConfig, error) {
 			TargetDim: j.Data.TargetDim, TrainN: j.Data.Train.N, TestN: j.Data.Test.N,
 			SHA256: digestData(j.Data),
 		},
-		Config: j.Config.withDefaults(),
+		Config:  j.Config.withDefaults(),
+		Measure: j.Measure,
 	}, nil
 }
 
@@ -281,8 +279,38 @@ func (r *runHandle) save(c *checkpoint, epochs int, complete bool) error {
 	if err := writeFileAtomic(filepath.Join(r.dir, "results.jsonl"), recs); err != nil {
 		return err
 	}
+	if len(c.lastLayer) > 0 {
+		b, err := json.Marshal(c.lastLayer)
+		if err == nil {
+			err = writeFileAtomic(filepath.Join(r.dir, lastLayerFile), append(b, '\n'))
+		}
+		if err != nil {
+			return err
+		}
+	}
 	st, _ := json.Marshal(runStatus{Epoch: c.epoch, Epochs: epochs, Complete: complete})
 	return writeFileAtomic(filepath.Join(r.dir, "status.json"), append(st, '\n'))
+}
+
+// lastLayerFile holds a run's last-layer states (Result.LastLayer), when
+// its Measure asks for them.
+const lastLayerFile = "lastlayer.json"
+
+// readLastLayer reads a run directory's last-layer states (nil when the run
+// keeps none).
+func readLastLayer(dir string) ([]nrc.LastLayer, error) {
+	b, err := os.ReadFile(filepath.Join(dir, lastLayerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var out []nrc.LastLayer
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: reading %s: %w", filepath.Join(dir, lastLayerFile), err)
+	}
+	return out, nil
 }
 
 // wireRecord is how a Record is stored: like its JSON form, except that a

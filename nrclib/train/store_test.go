@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -20,7 +21,8 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	ctx.In("b").VariableWithValue("steps", []int64{1, 1 << 40}).SetTrainable(false)
 	recs := []nrc.Record{{Run: "r", Epoch: 2, Layer: "fc1", Metric: "noise", Value: 0.25},
 		{Run: "r", Epoch: 2, Metric: "x", Value: math.NaN()}, {Run: "r", Epoch: 2, Metric: "y", Value: math.Inf(-1)}}
-	c, err := snapshot(ctx, "k", 2, recs)
+	ll := []nrc.LastLayer{{Epoch: 2, WWT: [][]float64{{1, 0.5}, {0.5, 2}}, CovY: [][]float64{{3, 0}, {0, 4}}}}
+	c, err := snapshot(ctx, "k", 2, recs, ll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +37,9 @@ func TestCheckpointRoundTripAndCorruption(t *testing.T) {
 	if back.epoch != 2 || back.key != "k" || len(back.records) != 3 || back.records[0] != recs[0] ||
 		!math.IsNaN(back.records[1].Value) || !math.IsInf(back.records[2].Value, -1) {
 		t.Fatalf("decoded header %+v", back)
+	}
+	if !reflect.DeepEqual(back.lastLayer, ll) {
+		t.Fatalf("last-layer states %+v, want %+v", back.lastLayer, ll)
 	}
 	path := filepath.Join(t.TempDir(), "r.jsonl")
 	enc, err := encodeRecords(recs)
@@ -164,9 +169,9 @@ func TestStoreRefusesAConcurrentRun(t *testing.T) {
 	}
 }
 
-// A run measured by another measurer is another run: the store must not
-// hand back records measured differently.
-func TestMeasurerIsPartOfTheRunKey(t *testing.T) {
+// A run measured differently is another run: the store must not hand back
+// records measured differently.
+func TestMeasureIsPartOfTheRunKey(t *testing.T) {
 	st, err := OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +181,9 @@ func TestMeasurerIsPartOfTheRunKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := Run(stdctx.Background(), resumeJob(t), Options{Store: st, Measurer: NRCMeasurer{Options: nrc.Options{Rank: 1}}})
+	job2 := resumeJob(t)
+	job2.Measure.Spectrum = 2
+	other, err := Run(stdctx.Background(), job2, Options{Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +195,37 @@ func TestMeasurerIsPartOfTheRunKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !again.Cached || again.Key != first.Key {
-		t.Errorf("the default measurer's run was not found again (cached %v)", again.Cached)
+		t.Errorf("the default measurement's run was not found again (cached %v)", again.Cached)
+	}
+}
+
+// A last-layer run keeps W·Wᵀ and Σ_Y per measured epoch, typed, and a
+// run found complete in the store returns the same states.
+func TestLastLayerStatesAreStored(t *testing.T) {
+	st, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := resumeJob(t)
+	job.Measure.LastLayer = true
+	first, err := Run(stdctx.Background(), job, Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.LastLayer) != len(job.Config.MeasureEpochs)+1 || first.LastLayer[0].T() != 2 {
+		t.Fatalf("last-layer states %+v", first.LastLayer)
+	}
+	if _, err := nrc.Results(first.Records).Value("resume", nrc.MetricNRC1, 0); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Run(stdctx.Background(), job, Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Cached || !reflect.DeepEqual(again.LastLayer, first.LastLayer) {
+		t.Fatalf("stored states differ (cached %v)", again.Cached)
+	}
+	if g := first.LastLayer[len(first.LastLayer)-1]; g.Epoch != job.Config.Epochs {
+		t.Fatalf("last state is of epoch %d", g.Epoch)
 	}
 }

@@ -1,0 +1,203 @@
+package runs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/deepnrc/deepnrc/nrclib/backend"
+	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/train"
+)
+
+// Options are the parts of training that do not change its results.
+type Options struct {
+	// Store keeps finished runs and checkpoints; nil opens the default
+	// store (train.OpenDefaultStore) unless NoStore is set.
+	Store   *train.Store
+	NoStore bool
+	// Backend runs the graphs; nil means backend.Shared().
+	Backend backends.Backend
+	// DataDir and Source override where registry datasets come from (see
+	// data.Options); "" keeps the defaults. SourceReal applies to the
+	// datasets that have real files; generated ones stay generated.
+	DataDir string
+	Source  data.Source
+	// Progress, when not nil, returns the progress display of a run.
+	Progress func(name string) train.Progress
+	// Log, when not nil, receives one line per run (trained or from the
+	// store, and its time) and per dataset loaded.
+	Log io.Writer
+}
+
+// Runner trains runs with one store, one backend and a cache of the
+// datasets it loaded. It is safe for concurrent use.
+type Runner struct {
+	opt   Options
+	store *train.Store
+	b     backends.Backend
+
+	mu     sync.Mutex
+	loaded map[string]*data.Dataset
+}
+
+// NewRunner opens the store (the default one unless Options say otherwise)
+// and returns a Runner; a store that cannot be opened is an error, never a
+// silent run in memory.
+func NewRunner(opt Options) (*Runner, error) {
+	r := &Runner{opt: opt, store: opt.Store, b: opt.Backend, loaded: map[string]*data.Dataset{}}
+	if r.store == nil && !opt.NoStore {
+		s, err := train.OpenDefaultStore()
+		if err != nil {
+			return nil, err
+		}
+		r.store = s
+	}
+	return r, nil
+}
+
+// Store returns the runner's run store (nil when runs stay in memory).
+func (r *Runner) Store() *train.Store { return r.store }
+
+// Backend returns the backend the runner trains with, creating the shared
+// one on first use.
+func (r *Runner) Backend() (backends.Backend, error) {
+	if r.b != nil {
+		return r.b, nil
+	}
+	b, err := backend.Shared()
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.b = b
+	r.mu.Unlock()
+	return b, nil
+}
+
+// dataOptions applies the runner's DataDir and Source to s's options.
+func (r *Runner) dataOptions(s *Spec) data.Options {
+	d := s.Data
+	if r.opt.DataDir != "" {
+		d.Dir = r.opt.DataDir
+	}
+	if r.opt.Source != "" {
+		d.Source = r.opt.Source
+		if info, err := data.Lookup(s.Dataset); err == nil && len(info.RealFiles) == 0 && r.opt.Source == data.SourceReal {
+			// Generated-only datasets have no real files: asking for real
+			// data everywhere means "where there is some".
+			d.Source = data.SourceStandIn
+		}
+	}
+	return d
+}
+
+// Data loads s's dataset once per runner (and per options), applying
+// ScaleTargets; later calls return the same dataset.
+func (r *Runner) Data(s *Spec) (*data.Dataset, error) {
+	var key string
+	if s.Make != nil {
+		key = "make|" + keyJSON(s.MakeKey)
+	} else {
+		key = fmt.Sprintf("%s|%+v", s.Dataset, r.dataOptions(s))
+	}
+	key += fmt.Sprintf("|%v", s.ScaleTargets)
+	r.mu.Lock()
+	ds, ok := r.loaded[key]
+	r.mu.Unlock()
+	if ok {
+		return ds, nil
+	}
+	start := time.Now()
+	var err error
+	if s.Make != nil {
+		ds, err = s.Make()
+	} else {
+		ds, err = data.Load(s.Dataset, r.dataOptions(s))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.ScaleTargets {
+		if err := ScaleTargets(ds); err != nil {
+			return nil, err
+		}
+	}
+	if r.opt.Log != nil {
+		kind := "real data"
+		if ds.IsStandIn() {
+			kind = "stand-in for " + ds.StandsInFor
+		}
+		fmt.Fprintf(r.opt.Log, "data %s (%s): %d train / %d test, loaded in %s\n", ds.Name, kind, ds.Train.N, ds.Test.N,
+			time.Since(start).Round(time.Millisecond))
+	}
+	r.mu.Lock()
+	r.loaded[key] = ds
+	r.mu.Unlock()
+	return ds, nil
+}
+
+// Trained is one finished seed of a run.
+type Trained struct {
+	// Name is the seed's label (Spec.SeedNames).
+	Name string
+	// Spec is the declaration and Config the seed's configuration.
+	Spec   *Spec
+	Config train.Config
+	// Data is the dataset it was trained on.
+	Data *data.Dataset
+	// Result is the trainer's result (records, store key, last-layer
+	// states).
+	Result *train.Result
+	// Elapsed is the time it took here (tiny when it came from the store).
+	Elapsed time.Duration
+}
+
+// Train trains every seed of s under the label name (or takes them from
+// the store) and returns them in seed order. The model is checked against
+// the data before any training starts.
+func (r *Runner) Train(c context.Context, s *Spec, name string) ([]Trained, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", name, err)
+	}
+	ds, err := r.Data(s)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", name, err)
+	}
+	b, err := r.Backend()
+	if err != nil {
+		return nil, err
+	}
+	names, cfgs := s.SeedNames(name), s.seedConfigs()
+	var out []Trained
+	for i, n := range names {
+		m, err := s.Model.Build(ds)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", n, err)
+		}
+		topt := train.Options{Backend: b, Store: r.store}
+		if r.opt.Progress != nil {
+			topt.Progress = r.opt.Progress(n)
+		}
+		start := time.Now()
+		job := train.Job{Name: n, Model: m, Data: ds, DataOptions: s.dataKey(ds), Config: cfgs[i], Measure: s.Measure}
+		res, err := train.Run(c, job, topt)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", n, err)
+		}
+		t := Trained{Name: n, Spec: s, Config: cfgs[i], Data: ds, Result: res, Elapsed: time.Since(start)}
+		if r.opt.Log != nil {
+			how := "trained"
+			if res.Cached {
+				how = "from the run store"
+			}
+			fmt.Fprintf(r.opt.Log, "run %s %s in %s (key %s)\n", n, how, t.Elapsed.Round(time.Millisecond), res.Key)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
