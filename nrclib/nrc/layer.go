@@ -41,6 +41,11 @@ func Layer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics,
 	if w != nil && w.In() != lm.Width {
 		return lm, fmt.Errorf("nrc: layer %s: weight consumes %d input features but the probe has width %d: pass the weight of the layer whose input was probed", name, w.In(), lm.Width)
 	}
+	// Every metric but the probe MSEs is invariant to scaling the features
+	// or the targets, so they are computed from statistics in units where
+	// the largest values are of order 1 (no overflow or underflow at any
+	// magnitude); the probe MSEs are scaled back to target units.
+	s, _, ey := s.Rescaled()
 	covH, covHY, covY := s.CovH(), s.CovHY(), s.CovY()
 	ySp, err := eigDesc(covY)
 	if err != nil {
@@ -58,7 +63,7 @@ func Layer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics,
 	var wEig *partialEig
 	if w != nil {
 		var g mat.SymDense
-		g.SymOuterK(1, w.M)
+		g.SymOuterK(1, unitScaled(w.M))
 		if wEig, err = newPartialEig(&g); err != nil {
 			return lm, fmt.Errorf("nrc: layer %s weight: %w", name, err)
 		}
@@ -76,6 +81,7 @@ func Layer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics,
 	if lm.ProbeMSE, err = probeMSE(hEig, covH, covHY, covY, opt.ProbeRelCutoff); err != nil {
 		return lm, fmt.Errorf("nrc: layer %s: %w", name, err)
 	}
+	lm.ProbeMSE, lm.ProbeMSEPaper = math.Ldexp(lm.ProbeMSE, 2*ey), math.Ldexp(lm.ProbeMSEPaper, 2*ey)
 	if sum(hEig.values) <= zeroTrace {
 		lm.Noise = 1
 		lm.Warnings = append(lm.Warnings, "constant features (dead layer): noise set to 1, CKA to 0, alignment undefined")
@@ -146,11 +152,11 @@ func probeMSE(p *partialEig, a mat.Symmetric, cross mat.Matrix, covY mat.Symmetr
 	if n == 0 || p.raw[0] <= 0 {
 		return trY / float64(t), nil
 	}
-	lmax := p.raw[0]
+	lmax := p.rawValue(0)
 	cut := relCutoff * relCutoff * lmax
 	var dropped []int
-	for i, l := range p.raw {
-		if l < cut || l <= 0 {
+	for i := range p.raw {
+		if l := p.rawValue(i); l < cut || l <= 0 {
 			dropped = append(dropped, i)
 		}
 	}
@@ -164,7 +170,7 @@ func probeMSE(p *partialEig, a mat.Symmetric, cross mat.Matrix, covY mat.Symmetr
 		}
 		for c, i := range dropped {
 			v := vd.ColView(c)
-			lifted.SymRankOne(lifted, lmax-p.raw[i], v)
+			lifted.SymRankOne(lifted, lmax-p.rawValue(i), v)
 		}
 	}
 	var chol mat.Cholesky
@@ -271,7 +277,7 @@ func Measure(names []string, layerStats []*stats.Moments, weights []*Weight, opt
 			return nil, fmt.Errorf("nrc: layer %s has %d samples and %d targets but layer %s has %d and %d: every probe must see the same samples", names[i], s.N(), s.TargetDim(), names[0], first.N(), t)
 		}
 	}
-	if covY := first.CovY(); covY != nil {
+	if covY := rescaledCovY(first); covY != nil {
 		sp, err := eigDesc(covY)
 		if err != nil {
 			return nil, err
