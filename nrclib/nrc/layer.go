@@ -82,6 +82,10 @@ func Layer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics,
 		return lm, fmt.Errorf("nrc: layer %s: %w", name, err)
 	}
 	lm.ProbeMSE, lm.ProbeMSEPaper = math.Ldexp(lm.ProbeMSE, 2*ey), math.Ldexp(lm.ProbeMSEPaper, 2*ey)
+	if math.IsInf(lm.ProbeMSE, 0) || math.IsInf(lm.ProbeMSEPaper, 0) {
+		return lm, fmt.Errorf("nrc: layer %s: the probe MSE, in the targets' units squared, exceeds float64's range "+
+			"(the targets reach about 2^%d): divide the targets by a large constant (say 1e100) and measure again", name, ey)
+	}
 	if sum(hEig.values) <= zeroTrace {
 		lm.Noise = 1
 		lm.Warnings = append(lm.Warnings, "constant features (dead layer): noise set to 1, CKA to 0, alignment undefined")
