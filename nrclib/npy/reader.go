@@ -35,6 +35,7 @@ type Reader struct {
 	raw      []byte // conversion buffer, ioBufBytes long
 	err      error  // sticky error from a failed read
 	closed   bool
+	sized    bool // the file size was checked against the shape at Open
 }
 
 // Open opens the .npy file at path and reads its header. It checks the file
@@ -147,6 +148,7 @@ func (r *Reader) readHeader() error {
 	case have > need:
 		return r.trailing(have - need)
 	}
+	r.sized = true
 	return nil
 }
 
@@ -302,18 +304,31 @@ func (r *Reader) Close() error {
 }
 
 // ReadFile reads the whole .npy file at path, converting its values to
-// float64. It returns the values in C order and the shape.
+// float64. It returns the values in C order and the shape. For a regular
+// file the data size was checked at Open and the result is allocated at
+// once; for a pipe or other stream, whose header cannot be checked, memory
+// grows as the data arrives, so a header claiming more data than is sent
+// costs only what was sent before the ErrTruncated error.
 func ReadFile(path string) (data []float64, shape []int, err error) {
 	r, err := Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer r.Close()
-	data = make([]float64, r.rows*r.cols)
-	if err := readAll(r, len(data), func(at int) (int, error) { return r.ReadRows(data[at:]) }); err != nil {
+	if data, err = r.ReadAll(); err != nil {
 		return nil, nil, err
 	}
 	return data, r.Shape(), nil
+}
+
+// ReadAll reads every row of a freshly opened Reader as float64 values in
+// C order, growing memory as the data arrives for streams (see ReadFile).
+// Callers that must bound memory check Rows()·Cols() before calling it.
+func (r *Reader) ReadAll() ([]float64, error) {
+	if r.next != 0 {
+		return nil, fmt.Errorf("npy: %s: ReadAll after %d rows were read; call it on a fresh Reader", r.path, r.next)
+	}
+	return readWhole(r, r.ReadRows)
 }
 
 // ReadFileFloat32 is ReadFile returning float32 values; float64 files are
@@ -324,35 +339,51 @@ func ReadFileFloat32(path string) (data []float32, shape []int, err error) {
 		return nil, nil, err
 	}
 	defer r.Close()
-	data = make([]float32, r.rows*r.cols)
-	if err := readAll(r, len(data), func(at int) (int, error) { return r.ReadRowsFloat32(data[at:]) }); err != nil {
+	if data, err = readWhole(r, r.ReadRowsFloat32); err != nil {
 		return nil, nil, err
 	}
 	return data, r.Shape(), nil
 }
 
-// readAll drives read until all rows are in and confirms the end of data.
-func readAll(r *Reader, n int, read func(at int) (int, error)) error {
+// growRows is how many values a stream of unknown true size is read in
+// per step.
+const growRows = 1 << 20
+
+// readWhole reads every row of r through read and confirms the end of the
+// data.
+func readWhole[T float32 | float64](r *Reader, read func([]T) (int, error)) ([]T, error) {
+	n := r.rows * r.cols
 	if r.cols == 0 {
-		if _, err := read(0); err != nil && !errors.Is(err, io.EOF) {
-			return err
+		if _, err := read(nil); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
 		}
+		return []T{}, nil
 	}
-	for at := 0; at < n; {
-		rows, err := read(at)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return r.truncated(int64(at) * int64(r.itemSize))
+	step := n
+	if !r.sized {
+		step = max(1, growRows/r.cols) * r.cols
+	}
+	data := make([]T, 0, min(n, step))
+	for len(data) < n {
+		k := min(n-len(data), step)
+		start := len(data)
+		data = append(data, make([]T, k)...)
+		for at := start; at < start+k; {
+			rows, err := read(data[at : start+k])
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil, r.truncated(int64(at) * int64(r.itemSize))
+				}
+				return nil, err
 			}
-			return err
+			at += rows * r.cols
 		}
-		at += rows * r.cols
 	}
-	if _, err := read(n); !errors.Is(err, io.EOF) {
+	if _, err := read(data[:0:0]); !errors.Is(err, io.EOF) {
 		if err == nil {
 			err = fmt.Errorf("npy: %s: internal error: rows left after the shape was read", r.path)
 		}
-		return err
+		return nil, err
 	}
-	return nil
+	return data, nil
 }

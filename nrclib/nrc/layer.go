@@ -345,3 +345,17 @@ func (r *Report) Records(run string, epoch int) []Record {
 	}
 	return out
 }
+
+// LayerBytes returns an upper estimate of the working memory Layer needs
+// for a probe of width d with t targets and a weight: it holds up to ten
+// d×d matrices at once (covariances, second moment, weight Gram matrix,
+// Householder factors, the probe's lifted matrix and its Cholesky factor).
+// Callers that take d from their input size the request with it first
+// (see package membudget). It is −1 when the count overflows int64.
+func LayerBytes(d, t int) int64 {
+	dd, tt := int64(d), int64(t)
+	if dd < 0 || tt < 0 || dd > 1<<29 || tt > 1<<29 {
+		return -1
+	}
+	return 8 * (10*dd*dd + 4*dd*(tt+64) + 2*tt*tt)
+}

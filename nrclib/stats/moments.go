@@ -582,3 +582,26 @@ func (m *Moments) unitOf(i int) int {
 	}
 	return m.ey
 }
+
+// Bytes returns the memory an accumulator New(d, t) holds:
+// 8·((d+t)² + d + t) bytes, or −1 when that overflows int64. Callers that
+// take d from their input size the request with it before creating
+// accumulators (see package membudget).
+func Bytes(d, t int) int64 {
+	p := int64(d) + int64(t)
+	if p < 0 || p > 1<<30 {
+		return -1
+	}
+	return 8 * (p*p + p)
+}
+
+// ScratchBytes returns the working memory Add needs for accumulators of
+// widths d and t, on top of Bytes; accumulators share it, so a pass over
+// many layers needs it once, for the widest. It is −1 when that overflows.
+func ScratchBytes(d, t int) int64 {
+	p := int64(d) + int64(t)
+	if p < 0 || p > 1<<30 {
+		return -1
+	}
+	return 8 * (2*chunkRows*p + p*p + p)
+}
