@@ -34,7 +34,7 @@ func readAll(t *testing.T, content string) (*Reader, []record) {
 func TestDialects(t *testing.T) {
 	for _, c := range []struct {
 		name, content, delim, ending string
-		bom, finalNewline           bool
+		bom, finalNewline            bool
 	}{
 		{"plain", "1,2\n3,4\n", "commas", "LF", false, true},
 		{"bom", "\uFEFF1,2\n3,4\n", "commas", "LF", true, true},
