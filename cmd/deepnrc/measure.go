@@ -45,7 +45,8 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	demo := fs.String("demo", "", "write the bundled demo features into this directory and measure them")
 	noiseMax := fs.Float64("noise-max", nrc.DefaultRule().NoiseMax, "first-collapsed-layer rule: noise fraction at most this")
 	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
-	chunk := fs.Int("chunk-rows", 4096, "rows read at a time (bounds memory)")
+	chunk := fs.Int("chunk-rows", measure.DefaultChunkRows, "rows read at a time (bounds memory)")
+	memory := memoryFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]")
 		fmt.Fprintln(stderr, "       deepnrc measure --demo DIR")
@@ -56,6 +57,9 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: layers go in --layer flags", fs.Args())
+	}
+	if err := memory.apply(); err != nil {
+		return err
 	}
 	var spec measure.FileSpec
 	if *demo != "" {
