@@ -47,6 +47,7 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
 	chunk := fs.Int("chunk-rows", measure.DefaultChunkRows, "rows read at a time (bounds memory)")
 	memory := memoryFlag(fs)
+	noOrient := fs.Bool("no-orientation-check", false, "do not check square weights against the next probe's features (for a layer that does not feed the next probe directly)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]")
 		fmt.Fprintln(stderr, "       deepnrc measure --demo DIR")
@@ -81,6 +82,7 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 		spec = measure.FileSpec{Targets: *targets, Layers: layers}
 	}
 	spec.ChunkRows = *chunk
+	spec.SkipOrientationCheck = *noOrient
 	rule := nrc.DefaultRule()
 	rule.NoiseMax, rule.CKAMin = *noiseMax, *ckaMin
 	if err := rule.Validate(); err != nil {

@@ -37,6 +37,10 @@ type FileSpec struct {
 	// ChunkRows is the number of rows read at a time (0 means 4096), so
 	// memory stays bounded however large the files are.
 	ChunkRows int
+	// SkipOrientationCheck turns off the check that a square weight is
+	// not passed transposed (see orient.go); use it when a layer does not
+	// feed the next probe directly.
+	SkipOrientationCheck bool
 }
 
 // DefaultChunkRows is the number of rows FromFiles reads at a time when
@@ -177,18 +181,21 @@ func readMatrix(path, what string) ([]float64, []int, error) {
 // LoadWeight reads a layer weight file (see LayerFiles.Weight) for a probe
 // of the given width.
 func LoadWeight(path string, width int) (*nrc.Weight, error) {
-	return loadWeight(path, "", width)
+	w, _, err := loadWeight(path, "", width)
+	return w, err
 }
 
-// loadWeight is LoadWeight naming the layer in errors.
-func loadWeight(path, layer string, width int) (*nrc.Weight, error) {
+// loadWeight is LoadWeight naming the layer in errors. For a square weight
+// it also returns the m×m out×in matrix whose orientation can be checked
+// (the kernel summed over its taps for a conv), else nil.
+func loadWeight(path, layer string, width int) (*nrc.Weight, []float64, error) {
 	what := "weight"
 	if layer != "" {
 		what = "weight of layer " + layer
 	}
 	data, shape, err := readMatrix(path, what)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if i := firstNonFinite(data); i >= 0 {
 		at := fmt.Sprintf("value %d", i)
@@ -196,7 +203,7 @@ func loadWeight(path, layer string, width int) (*nrc.Weight, error) {
 			cols := len(data) / max(shape[0], 1)
 			at = fmt.Sprintf("row %d, column %d", i/cols+1, i%cols+1)
 		}
-		return nil, fmt.Errorf("measure: %s %s: %s is %v: the model diverged or the file is corrupt; export the weight of a finite model",
+		return nil, nil, fmt.Errorf("measure: %s %s: %s is %v: the model diverged or the file is corrupt; export the weight of a finite model",
 			what, path, at, data[i])
 	}
 	switch len(shape) {
@@ -204,18 +211,35 @@ func loadWeight(path, layer string, width int) (*nrc.Weight, error) {
 		out, in := shape[0], shape[1]
 		if in != width {
 			if out == width {
-				return nil, fmt.Errorf("measure: %s %s is %d×%d but the layer's input width is %d: weights must be out×in (PyTorch's layout); save its transpose (W.T)", what, path, out, in, width)
+				return nil, nil, fmt.Errorf("measure: %s %s is %d×%d but the layer's input width is %d: weights must be out×in (PyTorch's layout); save its transpose (W.T)", what, path, out, in, width)
 			}
-			return nil, fmt.Errorf("measure: %s %s is %d×%d but the layer's input width is %d: pass the weight of the layer whose input was probed", what, path, out, in, width)
+			return nil, nil, fmt.Errorf("measure: %s %s is %d×%d but the layer's input width is %d: pass the weight of the layer whose input was probed", what, path, out, in, width)
 		}
-		return nrc.DenseWeight(out, in, data)
+		w, err := nrc.DenseWeight(out, in, data)
+		if err != nil || out != in {
+			return w, nil, err
+		}
+		return w, data, nil
 	case 4:
 		if shape[1] != width {
-			return nil, fmt.Errorf("measure: conv kernel %s (%s) has shape %v but the layer has %d input channels: kernels must be c_out×c_in×kh×kw (PyTorch's layout)", path, what, shape, width)
+			return nil, nil, fmt.Errorf("measure: conv kernel %s (%s) has shape %v but the layer has %d input channels: kernels must be c_out×c_in×kh×kw (PyTorch's layout)", path, what, shape, width)
 		}
-		return nrc.ConvWeightOIHW(shape[0], shape[1], shape[2], shape[3], data)
+		w, err := nrc.ConvWeightOIHW(shape[0], shape[1], shape[2], shape[3], data)
+		if err != nil || shape[0] != shape[1] {
+			return w, nil, err
+		}
+		m, taps := shape[0], shape[2]*shape[3]
+		sum := make([]float64, m*m)
+		for o := 0; o < m; o++ {
+			for i := 0; i < m; i++ {
+				for s := 0; s < taps; s++ {
+					sum[o*m+i] += data[(o*m+i)*taps+s]
+				}
+			}
+		}
+		return w, sum, nil
 	default:
-		return nil, fmt.Errorf("measure: %s %s has shape %v: want 2-D (out×in) or 4-D (c_out×c_in×kh×kw)", what, path, shape)
+		return nil, nil, fmt.Errorf("measure: %s %s has shape %v: want 2-D (out×in) or 4-D (c_out×c_in×kh×kw)", what, path, shape)
 	}
 }
 
@@ -278,12 +302,23 @@ func FromFiles(spec FileSpec, opt nrc.Options) (*nrc.Report, error) {
 		return nil, err
 	}
 	weights := make([]*nrc.Weight, len(spec.Layers))
+	var checks []*orientCheck
 	for i, l := range spec.Layers {
 		if l.Weight == "" {
 			continue
 		}
-		if weights[i], err = loadWeight(l.Weight, l.Name, widths[i]); err != nil {
+		var square []float64
+		if weights[i], square, err = loadWeight(l.Weight, l.Name, widths[i]); err != nil {
 			return nil, err
+		}
+		switch m := widths[i]; {
+		case square == nil:
+		case spec.SkipOrientationCheck:
+			notes = append(notes, fmt.Sprintf("%s: the orientation of the square weight %s (%d×%d) was not checked (orientation check turned off)", l.Name, l.Weight, m, m))
+		case i+1 < len(spec.Layers) && widths[i+1] == m:
+			checks = append(checks, newOrientCheck(i, i+1, m, square))
+		default:
+			notes = append(notes, uncheckedNote(l, m))
 		}
 	}
 	pass := NewPass(names, widths, t)
@@ -312,10 +347,20 @@ func FromFiles(spec FileSpec, opt nrc.Options) (*nrc.Report, error) {
 				}
 			}
 		}
+		for _, c := range checks {
+			c.add(hbufs[c.layer][:ny*c.m], hbufs[c.next][:ny*c.m], ny)
+		}
 		total += ny
 		if errors.Is(yerr, io.EOF) || ny == 0 {
 			break
 		}
+	}
+	for _, c := range checks {
+		note, err := c.verdict(spec)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, note)
 	}
 	for i, s := range srcs {
 		if n, err := s.ReadRows(hbufs[i][:max(s.Cols(), 1)*min(1, chunk)]); n > 0 || (err != nil && !errors.Is(err, io.EOF)) {
