@@ -2,16 +2,17 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit lint notebooks kernel deps bench reproduce clean
+.PHONY: all build test unit fuzz lint notebooks kernel deps bench reproduce clean
 
 all: build
 
 build:
 	$(GO) build ./...
 
-## test: everything CI checks: formatting, vet, unit tests, then every notebook
-## executed headless (needs Jupyter from Debian; `make deps` installs it).
-test: deps lint unit notebooks
+## test: everything CI checks: formatting, vet, unit tests, a bounded fuzzing
+## run of every input parser, then every notebook executed headless (needs
+## Jupyter from Debian; `make deps` installs it).
+test: deps lint unit fuzz notebooks
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -20,6 +21,17 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+
+## fuzz: run each native Go fuzz test of an input parser for FUZZTIME (the
+## checked-in seed corpora under testdata/fuzz/ also run in `make unit`).
+FUZZTIME ?= 15s
+FUZZ_TARGETS = ./nrclib/npy:FuzzParseHeaderDict ./nrclib/npy:FuzzReader \
+	./nrclib/measure:FuzzCSVRows ./internal/numcsv:FuzzRead
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+	  $(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 2 || exit 1; \
+	done
 
 ## notebooks: install the kernel into ./.jupyter and execute every notebook
 ## (SCALE=quick by default; CI may use SCALE=smoke).
