@@ -139,21 +139,17 @@ func shapeText(shape []int) string {
 // memory it needs first, and returns its values and shape.
 func readMatrix(path, what string) ([]float64, []int, error) {
 	if strings.ToLower(filepath.Ext(path)) == ".npy" {
-		r, err := npy.Open(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer r.Close()
-		need := membudget.Mul(int64(r.Rows()), int64(r.Cols()), 8*3) // values, the weight matrix, its Gram matrix
-		if err := membudget.Check(fmt.Sprintf("%s %s of shape %s", what, path, shapeText(r.Shape())), need,
-			"check that this is the right file (its header may be corrupt)"); err != nil {
-			return nil, nil, fmt.Errorf("measure: %w", err)
-		}
-		data, err := r.ReadAll()
-		if err != nil {
-			return nil, nil, err
-		}
-		return data, r.Shape(), nil
+		return npy.ReadFileChecked(path, func(shape []int) error {
+			need := int64(8 * 3) // values, the weight matrix, its Gram matrix
+			for _, d := range shape {
+				need = membudget.Mul(need, int64(d))
+			}
+			if err := membudget.Check(fmt.Sprintf("%s %s of shape %s", what, path, shapeText(shape)), need,
+				"check that this is the right file (its header may be corrupt)"); err != nil {
+				return fmt.Errorf("measure: %w", err)
+			}
+			return nil
+		})
 	}
 	var notes []string
 	src, err := openRows(path, what, &notes)
@@ -431,8 +427,9 @@ func checkPassMemory(spec FileSpec, widths []int, t, chunk int) error {
 	d := widths[widest]
 	need = membudget.Add(need, stats.ScratchBytes(d, t), nrc.LayerBytes(d, t), membudget.Mul(8, int64(chunk), sumW))
 	what := fmt.Sprintf("measuring %d layer(s) of widths %v with t = %d targets, %d rows at a time", len(widths), widths, t, chunk)
-	fix := fmt.Sprintf("the statistics grow as the square of the width: layer %s has d = %d features per sample; "+
-		"pool conv activations to one C-vector per sample (h.mean(axis=(2, 3))), or measure fewer or narrower layers", spec.Layers[widest].Name, d)
+	fix := fmt.Sprintf("the statistics grow as the square of the width: layer %s (%s) has d = %d features per sample; "+
+		"pool conv activations to one C-vector per sample (h.mean(axis=(2, 3))), or measure fewer or narrower layers",
+		spec.Layers[widest].Name, spec.Layers[widest].Features, d)
 	if bufs := membudget.Mul(8, int64(chunk), sumW); bufs < 0 || bufs > need/2 {
 		fix = fmt.Sprintf("lower --chunk-rows (now %d; %d is plenty)", chunk, DefaultChunkRows)
 	}

@@ -77,6 +77,9 @@ func TestOpenErrors(t *testing.T) {
 			r.Close()
 		}
 		checkErr(t, c.name, err, c.kind, path, c.fragments...)
+		if c.name == "fortran" {
+			continue // read whole and reordered by ReadFile (TestNumPyWritesWeRead)
+		}
 		// ReadFile and ReadFileFloat32 report the same problem.
 		_, _, err64 := ReadFile(path)
 		_, _, err32 := ReadFileFloat32(path)
