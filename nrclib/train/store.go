@@ -207,6 +207,9 @@ type runHandle struct {
 func (s *Store) openRun(key string, kc *keyedConfig) (*runHandle, error) {
 	dir := s.RunDir(key)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if isReadOnlyErr(err) {
+			return nil, notWritableError(key, err)
+		}
 		return nil, fmt.Errorf("train: creating run directory: %w", err)
 	}
 	lf, err := openLockFile(filepath.Join(dir, "lock"))

@@ -137,9 +137,13 @@ func (s *Store) openReadOnly(key string, cause error) (*runHandle, error) {
 
 // readOnlyError explains that a run that is not finished cannot be
 // trained in a read-only store.
-func (r *runHandle) readOnlyError() error {
+func (r *runHandle) readOnlyError() error { return notWritableError(r.key, r.roCause) }
+
+// notWritableError says that run key cannot be trained in a store that
+// cannot be written (cause says why).
+func notWritableError(key string, cause error) error {
 	return fmt.Errorf("train: the run store is not writable (%v) and run %s is not complete in it, so it cannot be trained there: "+
-		"pass --no-store to train in memory, or a writable --store (a copy of this one keeps its finished runs)", r.roCause, r.key)
+		"pass --no-store to train in memory, or a writable --store (a copy of this one keeps its finished runs)", cause, key)
 }
 
 // servedRecords returns the checked records of a complete run.
