@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/experiment"
@@ -90,5 +93,26 @@ func checkOutDir(dir string) error {
 	}
 	f.Close()
 	os.Remove(f.Name())
+	sweepOutTemps(dir, time.Minute)
 	return nil
+}
+
+// sweepOutTemps removes the temporary files (".<name>.tmp-*") that an
+// atomic write killed midway left in the output directory. Writes of the
+// output files take milliseconds, so one older than minAge is stale even
+// if another reproduce is writing into the same directory.
+func sweepOutTemps(dir string, minAge time.Duration) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) >= minAge {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -35,6 +36,9 @@ func openCSV(path string, notes *[]string) (*csvRows, error) {
 	}
 	r, err := numcsv.Open(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("measure: %w (check the permissions of the file and its directory)", err)
+		}
 		return nil, fmt.Errorf("measure: %w", err)
 	}
 	c := &csvRows{path: path, r: r}

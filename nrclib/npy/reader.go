@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"strings"
@@ -52,6 +53,9 @@ func Open(path string) (*Reader, error) { return open(path, false) }
 func open(path string, whole bool) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("npy: %w (check the permissions of the file and its directory)", err)
+		}
 		return nil, fmt.Errorf("npy: %w (check that the file and its directory exist)", err)
 	}
 	r := &Reader{path: path, f: f, br: bufio.NewReaderSize(f, ioBufBytes), fortran: whole}

@@ -36,7 +36,11 @@ func Layer(name string, s *stats.Moments, w *Weight, opt Options) (LayerMetrics,
 		k = t
 	}
 	if k < 1 || k > lm.Width {
-		return lm, fmt.Errorf("nrc: layer %s: rank k=%d must lie in [1, %d] (the layer width): choose a smaller --rank", name, k, lm.Width)
+		fix := "choose a smaller --rank"
+		if k < 1 {
+			fix = "choose a rank ≥ 1 (0 means t, the number of targets)"
+		}
+		return lm, fmt.Errorf("nrc: layer %s: rank k=%d must lie in [1, %d] (the layer width): %s", name, k, lm.Width, fix)
 	}
 	if w != nil && w.In() != lm.Width {
 		return lm, fmt.Errorf("nrc: layer %s: weight consumes %d input features but the probe has width %d: pass the weight of the layer whose input was probed", name, w.In(), lm.Width)

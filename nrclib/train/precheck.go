@@ -12,7 +12,8 @@ import (
 
 // precheck refuses, before any graph is built or epoch trained, a job that
 // would fail at its first measurement: too few training rows for a
-// covariance, or a rank k wider than a probe (for the default measurer).
+// covariance, constant targets, or a rank k wider than a probe (for the
+// default measurer).
 // checkTrainMemory is the other check made before training.
 func precheck(job Job, cfg Config, opt Options) error {
 	d := job.Data
@@ -20,6 +21,10 @@ func precheck(job Job, cfg Config, opt Options) error {
 	if d.Train.N < 2 {
 		return fmt.Errorf("train: dataset %q has %d training row(s) (of %d samples): the measurement needs at least 2 for a covariance; "+
 			"use more samples (--n)", d.Name, d.Train.N, d.Train.N+d.Test.N)
+	}
+	if constantRows(d.Train.Y, d.TargetDim) {
+		return fmt.Errorf("train: every target row of dataset %q's training split is the same, so no NRC metric (nor a regression) "+
+			"is defined: check the target columns of the data", d.Name)
 	}
 	if opt.Measurer == nil {
 		k := cfg.Rank
@@ -98,6 +103,17 @@ func maxWidth(probes []model.Probe) int {
 		m = max(m, p.Width)
 	}
 	return m
+}
+
+// constantRows reports whether every row of the row-major matrix y (cols
+// columns) equals the first.
+func constantRows(y []float32, cols int) bool {
+	for i := cols; i < len(y); i++ {
+		if y[i] != y[i%cols] {
+			return false
+		}
+	}
+	return true
 }
 
 // dirExists reports whether path is an existing directory.

@@ -202,13 +202,19 @@ func TestPrecheckBeforeTraining(t *testing.T) {
 	tiny.Data = teacherData(5, 2, 5, 2) // 1 training row
 	bigRank := resumeJob(t)
 	bigRank.Config.Rank = 13
+	constant := resumeJob(t)
+	constant.Data = teacherData(5, 120, 5, 2)
+	for i := range constant.Data.Train.Y {
+		constant.Data.Train.Y[i] = 0.5
+	}
 	for name, c := range map[string]struct {
 		job  Job
 		want string
 	}{
-		"width 1":      {narrow, "--width"},
-		"2 samples":    {tiny, "at least 2"},
-		"rank > width": {bigRank, "rank k = 13"},
+		"width 1":          {narrow, "--width"},
+		"2 samples":        {tiny, "at least 2"},
+		"rank > width":     {bigRank, "rank k = 13"},
+		"constant targets": {constant, "every target row"},
 	} {
 		rec := &recorder{fn: func(s Status) { t.Errorf("%s: training started (epoch %d)", name, s.Epoch) }}
 		_, err := Run(stdctx.Background(), c.job, Options{Backend: testBackend, Progress: rec})
