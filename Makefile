@@ -2,16 +2,18 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit test-paths lint notebooks kernel deps bench reproduce clean
+.PHONY: all build test unit test-paths fuzz lint notebooks kernel deps bench reproduce clean
 
 all: build
 
 build:
 	$(GO) build ./...
 
-## test: everything CI checks: formatting, vet, unit tests, then every notebook
-## executed headless (needs Jupyter from Debian; `make deps` installs it).
-test: deps lint unit test-paths notebooks
+## test: everything CI checks: formatting, vet, unit tests, the checks with
+## every GEMM path forced, a bounded fuzzing run of every input parser, then
+## every notebook executed headless (needs Jupyter from Debian; `make deps`
+## installs it).
+test: deps lint unit test-paths fuzz notebooks
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -32,6 +34,17 @@ test-paths:
 	  fast=./nrclib/fastexec/...; [ $$p = stock ] && fast=; \
 	  DEEPNRC_GEMM=$$p $(GO) test -count=1 $$fast $(PATH_TESTS) || exit 1; \
 	  DEEPNRC_GEMM=$$p $(GO) test -count=1 -run 'TestStepMatchesPyTorch|TestRecordsIdenticalForAnyGOMAXPROCS|TestResumeAfterSIGKILL' ./bench ./nrclib/train || exit 1; \
+	done
+
+## fuzz: run each native Go fuzz test of an input parser for FUZZTIME (the
+## checked-in seed corpora under testdata/fuzz/ also run in `make unit`).
+FUZZTIME ?= 15s
+FUZZ_TARGETS = ./nrclib/npy:FuzzParseHeaderDict ./nrclib/npy:FuzzReader \
+	./nrclib/measure:FuzzCSVRows ./internal/numcsv:FuzzRead
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+	  $(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 2 || exit 1; \
 	done
 
 ## notebooks: install the kernel into ./.jupyter and execute every notebook

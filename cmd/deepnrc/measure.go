@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/deepnrc/deepnrc/nrclib/measure"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
@@ -39,12 +40,14 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	targets := fs.String("targets", "", "targets Y (N×t .npy or .csv, rows in the same order as the features)")
 	fs.Var(&layers, "layer", "a probed layer as name=features.npy[:weight.npy] (repeat, in network order); weights are out×in, conv kernels c_out×c_in×kh×kw")
 	rank := fs.Int("rank", 0, "signal rank k (default: t, the target dimension; use a target's intrinsic rank r for the §4.3 variants)")
-	modelMSE := fs.Float64("model-mse", -1, "the model's own training MSE (mean over N·t entries), shown beside each probe MSE")
+	modelMSE := fs.Float64("model-mse", -1, "the model's own training MSE (mean over N·t entries, finite, ≥ 0), shown beside each probe MSE")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	demo := fs.String("demo", "", "write the bundled demo features into this directory and measure them")
 	noiseMax := fs.Float64("noise-max", nrc.DefaultRule().NoiseMax, "first-collapsed-layer rule: noise fraction at most this")
 	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
-	chunk := fs.Int("chunk-rows", 4096, "rows read at a time (bounds memory)")
+	chunk := fs.Int("chunk-rows", measure.DefaultChunkRows, "rows read at a time (bounds memory)")
+	memory := memoryFlag(fs)
+	noOrient := fs.Bool("no-orientation-check", false, "do not check square weights against the next probe's features (for a layer that does not feed the next probe directly)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]")
 		fmt.Fprintln(stderr, "       deepnrc measure --demo DIR")
@@ -55,6 +58,9 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: layers go in --layer flags", fs.Args())
+	}
+	if err := memory.apply(); err != nil {
+		return err
 	}
 	var spec measure.FileSpec
 	if *demo != "" {
@@ -76,10 +82,17 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 		spec = measure.FileSpec{Targets: *targets, Layers: layers}
 	}
 	spec.ChunkRows = *chunk
+	spec.SkipOrientationCheck = *noOrient
 	rule := nrc.DefaultRule()
 	rule.NoiseMax, rule.CKAMin = *noiseMax, *ckaMin
+	if err := rule.Validate(); err != nil {
+		return fmt.Errorf("%w: set --noise-max and --cka-min in [0, 1]", err)
+	}
 	opt := nrc.Options{Rank: *rank, Rule: &rule}
-	if *modelMSE >= 0 {
+	if flagGiven(fs, "model-mse") {
+		if !(*modelMSE >= 0) || math.IsInf(*modelMSE, 0) {
+			return fmt.Errorf("--model-mse %v: give the model's training MSE, a finite value ≥ 0 (or leave the flag out)", *modelMSE)
+		}
 		opt.ModelMSE = modelMSE
 	}
 	rep, err := measure.FromFiles(spec, opt)
@@ -92,4 +105,11 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(rep)
 	}
 	return rep.WriteTable(stdout)
+}
+
+// flagGiven reports whether the flag name was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

@@ -88,3 +88,29 @@ func TestHelpExitsZero(t *testing.T) {
 		t.Errorf("measure -h: exit %d, usage %q", code, errOut.String())
 	}
 }
+
+// Invalid thresholds and model MSEs are refused before any file is read.
+func TestMeasureRejectsBadNumbers(t *testing.T) {
+	dir := t.TempDir()
+	spec, err := measure.WriteDemo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"measure", "--targets", spec.Targets, "--layer", spec.Layers[0].Name + "=" + spec.Layers[0].Features}
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--noise-max", "NaN"}, "noise threshold"},
+		{[]string{"--cka-min", "NaN"}, "CKA threshold"},
+		{[]string{"--model-mse", "NaN"}, "--model-mse"},
+		{[]string{"--model-mse", "Inf", "--json"}, "--model-mse"},
+		{[]string{"--model-mse", "-2"}, "--model-mse"},
+	} {
+		var out, errOut bytes.Buffer
+		code := runCLI(append(append([]string{}, base...), c.flags...), &out, &errOut)
+		if code != 1 || !strings.Contains(errOut.String(), c.want) || out.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and an error mentioning %q", c.flags, code, out.String(), errOut.String(), c.want)
+		}
+	}
+}

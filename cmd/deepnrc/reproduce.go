@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/experiment"
@@ -32,15 +34,22 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "", "data directory with the real datasets (default "+data.DefaultDir()+")")
 	source := fs.String("source", "", "data source: auto (real files when present, else stand-ins; default), standin or real")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	memory := memoryFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: deepnrc reproduce [flags] [FIG...]\n\nFIG is one of:", experiment.IDs(), "(none = all).\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	names, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := memory.apply(); err != nil {
+		return err
+	}
+	if err := checkOutDir(*out); err != nil {
 		return err
 	}
 	var scale experiment.Scale
-	var err error
 	if *scaleFlag != "" {
 		scale, err = experiment.ParseScale(*scaleFlag)
 	} else {
@@ -49,7 +58,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ids, err := experiment.ResolveIDs(fs.Args())
+	ids, err := experiment.ResolveIDs(names)
 	if err != nil {
 		return err
 	}
@@ -65,9 +74,45 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	opt.Log = stdout
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	results, err := experiment.Reproduce(ctx, ids, scale, *out, opt, stdout)
-	if len(results) > 0 {
-		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*out, experiment.ReportFile))
-	}
+	_, err = experiment.Reproduce(ctx, ids, scale, *out, opt, stdout) // it prints "report: …" once the report is written
 	return err
+}
+
+// checkOutDir checks, before any training, that the output directory can
+// be created and written.
+func checkOutDir(dir string) error {
+	if dir == "" {
+		return fmt.Errorf("--out is empty: give the directory to write the figures and %s into", experiment.ReportFile)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the output directory (%v); choose a writable directory", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: the output directory is not writable (%v); choose a writable directory", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	sweepOutTemps(dir, time.Minute)
+	return nil
+}
+
+// sweepOutTemps removes the temporary files (".<name>.tmp-*") that an
+// atomic write killed midway left in the output directory. Writes of the
+// output files take milliseconds, so one older than minAge is stale even
+// if another reproduce is writing into the same directory.
+func sweepOutTemps(dir string, minAge time.Duration) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) >= minAge {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
 }

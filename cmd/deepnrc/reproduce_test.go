@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReproduceTableNeedsNoTraining(t *testing.T) {
@@ -34,6 +35,29 @@ func TestReproduceRejectsBadArguments(t *testing.T) {
 		}
 		if !strings.Contains(stderr, "deepnrc reproduce:") || !(strings.Contains(stderr, "unknown scale") || strings.Contains(stderr, "unknown experiment")) {
 			t.Errorf("%v: unclear error %q", args, stderr)
+		}
+	}
+}
+
+// Temporary files that a killed write left in the output directory are
+// removed by the next reproduce once they are stale.
+func TestReproduceSweepsStaleTemps(t *testing.T) {
+	out := t.TempDir()
+	stale := filepath.Join(out, ".fig7.json.tmp-123")
+	fresh := filepath.Join(out, ".fig8.json.tmp-456")
+	mine := filepath.Join(out, "notes.txt")
+	for _, p := range []string{stale, fresh, mine} {
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
+	sweepOutTemps(out, time.Minute)
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("stale temporary file kept")
+	}
+	for _, p := range []string{fresh, mine} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed", p)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,6 +67,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	store := fs.String("store", "", "run store directory (default $DEEPNRC_STORE, $XDG_CACHE_HOME/deepnrc or ~/.cache/deepnrc)")
 	noStore := fs.Bool("no-store", false, "keep the run in memory: no checkpoints, no cache")
 	asJSON := fs.Bool("json", false, "print the full results table as JSON lines instead of the final metrics")
+	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N epochs (checkpoints are always taken at measured epochs and at the end)")
+	ckptInterval := fs.Duration("checkpoint-interval", train.DefaultCheckpointInterval, "also checkpoint once this long has passed since the last checkpoint (0 turns it off); a crash loses at most about this much work")
+	memory := memoryFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: deepnrc train --data NAME [flags]")
 		fs.PrintDefaults()
@@ -79,6 +83,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *name == "" {
 		fs.Usage()
 		return fmt.Errorf("--data is required; known datasets: %s", strings.Join(data.Names(), ", "))
+	}
+	if err := memory.apply(); err != nil {
+		return err
+	}
+	if *ckptEvery < 0 || *ckptInterval < 0 {
+		return fmt.Errorf("--checkpoint-every %d / --checkpoint-interval %v: give values ≥ 0", *ckptEvery, *ckptInterval)
 	}
 	dopt := data.Options{Source: data.Source(*source), N: *n, Seed: *dataSeed}
 	ds, err := data.Load(*name, dopt)
@@ -103,7 +113,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if cfg.MeasureEpochs, err = parseEpochList(*measureAt); err != nil {
 		return err
 	}
-	opt := train.Options{Progress: train.NewProgress(stderr)}
+	opt := train.Options{Progress: train.NewProgress(stderr), CheckpointEvery: *ckptEvery, CheckpointInterval: *ckptInterval}
+	if *ckptInterval == 0 {
+		opt.CheckpointInterval = -1 // off
+	}
 	if !*noStore {
 		dir := *store
 		if dir == "" {
@@ -123,6 +136,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	res, err := train.Run(ctx, train.Job{Name: label, Model: m, Data: ds, DataOptions: dopt, Config: cfg}, opt)
 	if err != nil {
+		if errors.Is(err, context.Canceled) && opt.Store != nil {
+			return fmt.Errorf("%w; rerun the same command to resume from the last checkpoint", err)
+		}
 		return err
 	}
 	if res.Cached {

@@ -82,7 +82,7 @@ func Install(ctx context.Context, spec Spec, dir string, opt Options) (Result, e
 	}
 	dest := filepath.Join(dir, spec.File)
 	if _, err := os.Stat(dest); err == nil && !opt.Force {
-		return Result{Path: dest}, fmt.Errorf("%s: %w; delete it or pass force to download again", dest, ErrExists)
+		return Result{Path: dest}, fmt.Errorf("%s: %w; delete it or pass -force (Options.Force) to download again", dest, ErrExists)
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return Result{}, fmt.Errorf("fetch: cannot create the data directory: %w", err)

@@ -162,7 +162,10 @@ func Validate(cfg string) error {
 	return nil
 }
 
-// validateGo rejects pure-Go option sets whose bounded worker pool can
+// goOptions lists the options GoMLX v0.26's pure-Go backend understands.
+const goOptions = "parallelism=N, dotgeneral_small, dotgeneral_large, dotgeneral_check, ops_sequential, ops_parallel"
+
+// validateGo rejects unknown pure-Go options and option sets whose bounded worker pool can
 // deadlock with parallel op execution.
 func validateGo(cfg, opts string) error {
 	bounded, sequential := true, false // GoMLX's default pool is NumCPU workers.
@@ -181,6 +184,10 @@ func validateGo(cfg, opts string) error {
 			sequential = true
 		case "ops_parallel":
 			sequential = false
+		case "dotgeneral_small", "dotgeneral_large", "dotgeneral_check", "":
+		default:
+			return fmt.Errorf("backend %q: unknown option %q of the pure-Go backend; its options are %s (e.g. %s=%s)",
+				cfg, key, goOptions, EnvConfig, DefaultConfig)
 		}
 	}
 	if bounded && !sequential {

@@ -161,6 +161,16 @@ func TestDeadlockingGoConfigsRejected(t *testing.T) {
 	}
 }
 
+// A misspelt or unknown pure-Go option is named, whatever the other options.
+func TestUnknownGoOption(t *testing.T) {
+	for _, cfg := range []string{"go:bogus=1", "go:parallelism=-1,dotgeneral_lrage", "go:ops_sequential,fast"} {
+		err := Validate(cfg)
+		if err == nil || !strings.Contains(err.Error(), "unknown option") || !strings.Contains(err.Error(), "dotgeneral_large") {
+			t.Errorf("Validate(%q) = %v, want an unknown-option error listing the options", cfg, err)
+		}
+	}
+}
+
 func TestXLAWithoutXLABuild(t *testing.T) {
 	if slices.Contains(Compiled(), XLA) {
 		t.Skip("this build has XLA; see TestXLAWithoutPlugin")

@@ -160,3 +160,51 @@ func TestReadSGEMMCSVErrors(t *testing.T) {
 		wantFileError(t, err, p, 0, 0, "empty", "deepnrc data fetch sgemm")
 	})
 }
+
+// The CSV dialects people produce load as the same numbers; what cannot be
+// read is named with its physical line.
+func TestDataCSVDialectsAndLimits(t *testing.T) {
+	plain := "1,2,3,0.5\n4,5,6,-0.5\n7,8,9,1e-1\n"
+	for name, content := range map[string]string{
+		"bom":        "\uFEFF" + plain,
+		"semicolons": strings.ReplaceAll(plain, ",", ";"),
+		"tabs":       strings.ReplaceAll(plain, ",", "\t"),
+		"cr-only":    strings.ReplaceAll(plain, "\n", "\r"),
+		"crlf":       strings.ReplaceAll(plain, "\n", "\r\n"),
+	} {
+		tb, err := ReadMuJoCoCSV(writeFile(t, "swimmer.csv", content), 3, 1)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if tb.N != 3 || tb.X[0] != 1 || tb.Y[2] != 0.1 {
+			t.Errorf("%s: N=%d X=%v Y=%v", name, tb.N, tb.X, tb.Y)
+		}
+	}
+	p := writeFile(t, "swimmer.csv", "1,2,3,0.5\n\n\n4,5,6\n")
+	_, err := ReadMuJoCoCSV(p, 3, 1)
+	wantFileError(t, err, p, 4, 0, "3 columns, expected 4")
+	p = writeFile(t, "swimmer.csv", "1,2,3,1e400\n")
+	_, err = ReadMuJoCoCSV(p, 3, 1)
+	wantFileError(t, err, p, 1, 4, "beyond float64's range")
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		p = filepath.Join(t.TempDir(), "swimmer.csv")
+		if os.Symlink("/dev/zero", p) == nil {
+			// /dev/zero has size 0 to stat: refused as empty or as an endless line.
+			_, err = ReadMuJoCoCSV(p, 3, 1)
+			if err == nil {
+				t.Error("/dev/zero accepted")
+			}
+		}
+	}
+}
+
+// A request for more samples than the memory budget allows is refused
+// before anything is generated.
+func TestLoadMemoryBudget(t *testing.T) {
+	t.Setenv("DEEPNRC_MEMORY", "1GiB")
+	_, err := Load("swimmer", Options{Source: SourceStandIn, N: 2_000_000_000})
+	if err == nil || !strings.Contains(err.Error(), "over the memory budget") || !strings.Contains(err.Error(), "--n") {
+		t.Fatalf("N = 2e9: %v", err)
+	}
+}

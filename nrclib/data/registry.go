@@ -165,7 +165,7 @@ func init() {
 		DefaultN: 20000,
 		real: func(dir string, opt Options) (*Dataset, error) {
 			path := filepath.Join(dir, "sgemm_product.csv")
-			tb, inputs, targets, err := ReadSGEMMCSV(path)
+			tb, inputs, targets, err := ReadSGEMMReal(path)
 			if err != nil {
 				return nil, err
 			}
@@ -393,6 +393,9 @@ func Load(name string, opt Options) (*Dataset, error) {
 	opt = opt.withDefaults()
 	if opt.N < 0 || opt.ImageSize < 0 || opt.TargetDim < 0 || opt.Rank < 0 {
 		return nil, fmt.Errorf("data.Load(%q): N, ImageSize, TargetDim and Rank must be ≥ 0 (0 = default)", name)
+	}
+	if err := checkLoadMemory(name, opt); err != nil {
+		return nil, err
 	}
 	all, missing := e.RealPresent(opt.Dir)
 	switch opt.Source {

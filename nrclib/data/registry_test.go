@@ -97,6 +97,17 @@ func TestLoadRealSGEMM(t *testing.T) {
 		b.WriteString(",10,10.1,9.9,10.0\n")
 	}
 	os.WriteFile(filepath.Join(dir, "sgemm_product.csv"), []byte(b.String()), 0o644)
+	// 20 rows are not the whole UCI file: refused as truncated.
+	_, err := Load("sgemm", Options{Dir: dir, Source: SourceReal})
+	wantFileError(t, err, filepath.Join(dir, "sgemm_product.csv"), 0, 0, "holds 20 rows", "241600", "fetch sgemm -force")
+	// Cut inside the last number, without a final line break: also said.
+	os.WriteFile(filepath.Join(dir, "sgemm_product.csv"), []byte(strings.TrimSuffix(b.String(), "0\n")), 0o644)
+	_, err = Load("sgemm", Options{Dir: dir, Source: SourceReal})
+	wantFileError(t, err, filepath.Join(dir, "sgemm_product.csv"), 0, 0, "without a line break", "line 21")
+	// With the expected size lowered to the fixture's, it loads.
+	os.WriteFile(filepath.Join(dir, "sgemm_product.csv"), []byte(b.String()), 0o644)
+	defer func(n int) { sgemmWantRows = n }(sgemmWantRows)
+	sgemmWantRows = 20
 	ds, err := Load("sgemm", Options{Dir: dir, Source: SourceReal})
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,31 @@ var (
 // SGEMMRealRows is the number of rows of the UCI sgemm_product.csv.
 const SGEMMRealRows = 241600
 
+// sgemmWantRows is the row count the real-data loader requires; tests
+// lower it to load small fixtures through the same path.
+var sgemmWantRows = SGEMMRealRows
+
+// ReadSGEMMReal reads the real sgemm_product.csv with ReadSGEMMCSV and
+// checks that it is whole: the UCI file has SGEMMRealRows rows, so a file
+// with fewer was cut short (a copy or download interrupted at a row
+// boundary, or inside the last number when it ends without a line break)
+// and is refused rather than loaded as real data.
+func ReadSGEMMReal(path string) (tb *Table, inputs, targets []string, err error) {
+	tb, inputs, targets, end, err := readSGEMM(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if tb.N != sgemmWantRows && tb.D == len(SGEMMParams) && tb.T == 4 { // a wrong layout gets the column error first
+		problem := fmt.Sprintf("holds %d rows but the UCI file has %d: it is truncated or not the original", tb.N, sgemmWantRows)
+		if !end.finalNewline {
+			problem += fmt.Sprintf("; it ends inside line %d without a line break, so even that row's last value may be cut", end.lastLine)
+		}
+		return nil, nil, nil, &FileError{File: path, Problem: problem,
+			Fix: "download it again with `deepnrc data fetch sgemm -force`; to train on fewer rows keep the file whole and pass --n"}
+	}
+	return tb, inputs, targets, nil
+}
+
 // SGEMMLike generates n rows imitating sgemm_product.csv: each of the 14
 // parameters drawn uniformly and independently from its grid (the real
 // file holds only the 241,600 configurations that satisfy the kernel's

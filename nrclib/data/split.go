@@ -55,16 +55,30 @@ type Scaler struct {
 
 // FitStandard fits a standardising Scaler (mean 0, population variance 1,
 // the 1/N convention of StandardScaler) to the given rows of the row-major
-// matrix x with cols columns. rows == nil means all rows.
+// matrix x with cols columns. rows == nil means all rows. Each column is
+// first divided by the power of two nearest its largest magnitude, so
+// columns of any finite magnitude (±1e300 as well as 1e-300) get their true
+// mean and standard deviation instead of an overflowed or underflowed one.
 func FitStandard(x []float64, cols int, rows []int) Scaler {
 	n := len(x) / cols
 	if rows == nil {
 		rows = allRows(n)
 	}
 	s := Scaler{Offset: make([]float64, cols), Scale: make([]float64, cols)}
+	exp := make([]int, cols)
+	for j := 0; j < cols; j++ {
+		big := 0.0
+		for _, r := range rows {
+			big = math.Max(big, math.Abs(x[r*cols+j]))
+		}
+		if big > 0 && !math.IsInf(big, 0) {
+			_, exp[j] = math.Frexp(big)
+		}
+	}
+	unit := func(v float64, j int) float64 { return math.Ldexp(v, -exp[j]) }
 	for _, r := range rows {
 		for j := 0; j < cols; j++ {
-			s.Offset[j] += x[r*cols+j]
+			s.Offset[j] += unit(x[r*cols+j], j)
 		}
 	}
 	m := float64(len(rows))
@@ -73,12 +87,13 @@ func FitStandard(x []float64, cols int, rows []int) Scaler {
 	}
 	for _, r := range rows {
 		for j := 0; j < cols; j++ {
-			d := x[r*cols+j] - s.Offset[j]
+			d := unit(x[r*cols+j], j) - s.Offset[j]
 			s.Scale[j] += d * d
 		}
 	}
 	for j := range s.Scale {
-		s.Scale[j] = math.Sqrt(s.Scale[j] / m)
+		s.Scale[j] = math.Ldexp(math.Sqrt(s.Scale[j]/m), exp[j])
+		s.Offset[j] = math.Ldexp(s.Offset[j], exp[j])
 		if s.Scale[j] == 0 {
 			s.Scale[j] = 1
 		}

@@ -126,3 +126,32 @@ func TestStandardAndMinMaxScalers(t *testing.T) {
 		t.Errorf("FitMinMax maps min/max to %v, %v (scale %v), want 0, 1", got[0], got[2], m.Scale)
 	}
 }
+
+// Columns of extreme magnitude are standardised to the same values as the
+// same column at magnitude 1: a ±1e300 column is not overflowed into a
+// constant, a 1e-300 one not underflowed.
+func TestFitStandardExtremeMagnitudes(t *testing.T) {
+	base := []float64{1, -1, 3, -2, 0.5, 4}
+	ref := FitStandard(base, 1, nil)
+	want := ref.apply(base, 1, allRows(len(base)))
+	for _, f := range []float64{1e300, -1e300, 1e-300, 1e-310} {
+		x := make([]float64, len(base))
+		for i, v := range base {
+			x[i] = v * f
+		}
+		s := FitStandard(x, 1, nil)
+		if math.IsInf(s.Scale[0], 0) || s.Scale[0] == 1 {
+			t.Errorf("×%g: scale %g", f, s.Scale[0])
+		}
+		got := s.apply(x, 1, allRows(len(x)))
+		for i := range got {
+			w := want[i]
+			if f < 0 {
+				w = -w
+			}
+			if math.Abs(float64(got[i]-w)) > 1e-5 {
+				t.Errorf("×%g: row %d standardised to %v, want %v", f, i, got[i], w)
+			}
+		}
+	}
+}

@@ -113,6 +113,8 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 				return nil, fmt.Errorf("experiment: rendering %s: %w", r.Spec.ID, err)
 			}
 			s.SVG = inlineSVG(svg)
+		} else if r.svg != nil {
+			s.SVG = inlineSVG(r.svg)
 		}
 		for _, o := range r.Outcomes {
 			s.Total++

@@ -198,3 +198,52 @@ func TestRealSourceLeavesSyntheticDataGenerated(t *testing.T) {
 		t.Errorf("swimmer with source real: %+v", d)
 	}
 }
+
+// A report written after reproducing one experiment into a directory that
+// holds others' files covers all of them, in the paper's order, figures
+// included.
+func TestReportCoversEveryResultInTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	asID := func(id string) *Result {
+		r := fakeResult(t)
+		spec := *r.Spec
+		spec.ID, spec.Paper = id, "Paper "+id
+		r.Spec = &spec
+		return r
+	}
+	for _, id := range []string{"fig1", "fig9"} {
+		if err := asID(id).WriteFiles(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "fig3.json"), []byte("{not json"), 0o644)
+	all, notes := withResultsInDir(dir, []*Result{asID("fig7")})
+	var ids []string
+	for _, r := range all {
+		ids = append(ids, r.Spec.ID)
+	}
+	if strings.Join(ids, ",") != "fig1,fig7,fig9" {
+		t.Fatalf("report covers %v, want fig1, fig7, fig9", ids)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "fig3.json") {
+		t.Errorf("notes %q, want one about fig3.json", notes)
+	}
+	back := all[0]
+	want := asID("fig1")
+	if len(back.Outcomes) != len(want.Outcomes) || back.Outcomes[0].Text != want.Outcomes[0].Text || len(back.Records) != len(want.Records) {
+		t.Errorf("fig1 read back differs: %d outcomes, %d records", len(back.Outcomes), len(back.Records))
+	}
+	page, err := HTMLReport(all, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := wellFormed(t, page)
+	if counts["svg"] != 3 {
+		t.Errorf("report has %d figures, want 3", counts["svg"])
+	}
+	for _, id := range []string{"Paper fig1", "Paper fig7", "Paper fig9"} {
+		if !bytes.Contains(page, []byte(id)) {
+			t.Errorf("report lacks %s", id)
+		}
+	}
+}

@@ -42,8 +42,11 @@ func ResolveIDs(ids []string) ([]string, error) {
 
 // Reproduce runs the experiments ids at scale s and writes, into outDir,
 // each one's files (see Result.WriteFiles) and one combined HTML report
-// (ReportFile). Progress lines go to log (nil for none). It stops at the
-// first failing experiment, after writing the report of those done.
+// (ReportFile) covering these results and those of any other experiment
+// whose files an earlier Reproduce left in outDir. Progress lines go to
+// log (nil for none), ending with "report: <path>" once the report is
+// written. It stops at the first failing experiment, after writing the
+// report of those done.
 func Reproduce(c context.Context, ids []string, s Scale, outDir string, opt Options, log io.Writer) ([]*Result, error) {
 	ids, err := ResolveIDs(ids)
 	if err != nil {
@@ -81,8 +84,15 @@ func Reproduce(c context.Context, ids []string, s Scale, outDir string, opt Opti
 	}
 	if len(results) > 0 {
 		title := fmt.Sprintf("deepnrc reproduction of Deep Neural Regression Collapse (%s scale)", s)
-		if err := WriteReport(filepath.Join(outDir, ReportFile), results, title); err != nil {
+		all, notes := withResultsInDir(outDir, results)
+		if err := WriteReport(filepath.Join(outDir, ReportFile), all, title); err != nil {
 			return results, err
+		}
+		if log != nil {
+			for _, n := range notes {
+				fmt.Fprintf(log, "   note: %s\n", n)
+			}
+			fmt.Fprintf(log, "report: %s (%d experiments)\n", filepath.Join(outDir, ReportFile), len(all))
 		}
 	}
 	return results, runErr

@@ -100,6 +100,9 @@ type Result struct {
 	// Started and Elapsed time the whole experiment.
 	Started time.Time     `json:"started"`
 	Elapsed time.Duration `json:"elapsed_ns"`
+	// svg is the rendered figure of a result read back from its files
+	// (Figure is then nil).
+	svg []byte
 }
 
 // dataKeyOptions are the data options that take part in a run's store key

@@ -406,22 +406,29 @@ func checkHeader(path string, h header) error {
 		return fileError(path, ErrUnsupported,
 			"array is 0-dimensional (a scalar), which has no rows; save it as a 1-element array with np.save(path, np.atleast_1d(a))")
 	}
-	if h.fortran {
-		// Fortran and C order lay out the same bytes when at most one
-		// dimension exceeds 1, so such files are read as they are.
-		big := 0
-		for _, d := range h.shape {
-			if d > 1 {
-				big++
-			}
-		}
-		if big > 1 {
-			return fileError(path, ErrUnsupported,
-				"array of shape %s is stored in Fortran (column-major) order; only C order is supported "+
-					"(convert with np.save(path, np.ascontiguousarray(a)))", shapeString(h.shape))
-		}
+	if h.columnMajor() {
+		return fileError(path, ErrUnsupported,
+			"array of shape %s is stored in Fortran (column-major) order, which cannot be streamed row by row "+
+				"(convert with np.save(path, np.ascontiguousarray(a)))", shapeString(h.shape))
 	}
 	return nil
+}
+
+// columnMajor reports whether the data is in Fortran order with more than
+// one dimension above 1, so that its bytes differ from C order. (Fortran
+// and C order lay out the same bytes otherwise, and such files are read as
+// they are.)
+func (h header) columnMajor() bool {
+	if !h.fortran {
+		return false
+	}
+	big := 0
+	for _, d := range h.shape {
+		if d > 1 {
+			big++
+		}
+	}
+	return big > 1
 }
 
 // shapeString renders a shape the way Python writes a tuple: (), (5,), (2, 3).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"strings"
@@ -35,18 +36,29 @@ type Reader struct {
 	raw      []byte // conversion buffer, ioBufBytes long
 	err      error  // sticky error from a failed read
 	closed   bool
+	sized    bool // the file size was checked against the shape at Open
+	// fortran is set for a column-major file opened for a whole read
+	// (see ReadFileChecked); its rows cannot be streamed.
+	fortran bool
 }
 
 // Open opens the .npy file at path and reads its header. It checks the file
 // size against the shape for regular files, so truncated files and files with
 // trailing bytes fail here rather than midway through reading. The caller
 // must Close the Reader.
-func Open(path string) (*Reader, error) {
+func Open(path string) (*Reader, error) { return open(path, false) }
+
+// open is Open, also accepting column-major (Fortran-order) data when
+// whole is set; such a Reader serves only readWhole.
+func open(path string, whole bool) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("npy: %w (check the permissions of the file and its directory)", err)
+		}
 		return nil, fmt.Errorf("npy: %w (check that the file and its directory exist)", err)
 	}
-	r := &Reader{path: path, f: f, br: bufio.NewReaderSize(f, ioBufBytes)}
+	r := &Reader{path: path, f: f, br: bufio.NewReaderSize(f, ioBufBytes), fortran: whole}
 	if err := r.readHeader(); err != nil {
 		f.Close()
 		return nil, err
@@ -109,7 +121,9 @@ func (r *Reader) readHeader() error {
 		return fileError(r.path, ErrFormat, "cannot parse the header %q: %v; the file is corrupt, re-create it with np.save",
 			clip(strings.TrimRight(string(text), " \n"), 120), err)
 	}
-	if err := checkHeader(r.path, h); err != nil {
+	allowFortran := r.fortran
+	r.fortran = h.columnMajor()
+	if err := checkHeader(r.path, h); err != nil && !(allowFortran && r.fortran && errors.Is(err, ErrUnsupported) && itemSize(h.descr) != 0 && len(h.shape) > 0) {
 		return err
 	}
 	r.descr, r.itemSize, r.shape = h.descr, itemSize(h.descr), h.shape
@@ -147,6 +161,7 @@ func (r *Reader) readHeader() error {
 	case have > need:
 		return r.trailing(have - need)
 	}
+	r.sized = true
 	return nil
 }
 
@@ -237,6 +252,7 @@ func (r *Reader) start(dstLen int) (int, error) {
 	switch {
 	case r.closed:
 		return 0, fmt.Errorf("npy: %s: read after Close", r.path)
+
 	case r.err != nil:
 		return 0, r.err
 	case r.next == r.rows:
@@ -302,57 +318,135 @@ func (r *Reader) Close() error {
 }
 
 // ReadFile reads the whole .npy file at path, converting its values to
-// float64. It returns the values in C order and the shape.
+// float64. It returns the values in C order and the shape; files stored
+// in Fortran (column-major) order, as np.save writes a transposed view
+// such as W.T, are reordered. For a regular file the data size was checked
+// at Open and the result is allocated at once; for a pipe or other stream,
+// whose header cannot be checked, memory grows as the data arrives, so a
+// header claiming more data than is sent costs only what was sent before
+// the ErrTruncated error.
 func ReadFile(path string) (data []float64, shape []int, err error) {
-	r, err := Open(path)
+	return ReadFileChecked(path, nil)
+}
+
+// ReadFileChecked is ReadFile calling check, when not nil, with the shape
+// from the header before anything of that size is allocated; an error from
+// check is returned as it is. Use it to refuse files too large for memory.
+func ReadFileChecked(path string, check func(shape []int) error) (data []float64, shape []int, err error) {
+	r, err := open(path, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer r.Close()
-	data = make([]float64, r.rows*r.cols)
-	if err := readAll(r, len(data), func(at int) (int, error) { return r.ReadRows(data[at:]) }); err != nil {
+	if check != nil {
+		if err := check(r.Shape()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if data, err = readWhole(r, r.ReadRows); err != nil {
 		return nil, nil, err
 	}
-	return data, r.Shape(), nil
+	return toCOrder(r, data), r.Shape(), nil
 }
 
 // ReadFileFloat32 is ReadFile returning float32 values; float64 files are
 // rounded to the nearest float32.
 func ReadFileFloat32(path string) (data []float32, shape []int, err error) {
-	r, err := Open(path)
+	r, err := open(path, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer r.Close()
-	data = make([]float32, r.rows*r.cols)
-	if err := readAll(r, len(data), func(at int) (int, error) { return r.ReadRowsFloat32(data[at:]) }); err != nil {
+	if data, err = readWhole(r, r.ReadRowsFloat32); err != nil {
 		return nil, nil, err
 	}
-	return data, r.Shape(), nil
+	return toCOrder(r, data), r.Shape(), nil
 }
 
-// readAll drives read until all rows are in and confirms the end of data.
-func readAll(r *Reader, n int, read func(at int) (int, error)) error {
-	if r.cols == 0 {
-		if _, err := read(0); err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
+// ReadAll reads every row of a freshly opened Reader as float64 values in
+// C order, growing memory as the data arrives for streams (see ReadFile).
+// Callers that must bound memory check Rows()·Cols() before calling it.
+func (r *Reader) ReadAll() ([]float64, error) {
+	if r.next != 0 {
+		return nil, fmt.Errorf("npy: %s: ReadAll after %d rows were read; call it on a fresh Reader", r.path, r.next)
 	}
-	for at := 0; at < n; {
-		rows, err := read(at)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return r.truncated(int64(at) * int64(r.itemSize))
+	return readWhole(r, r.ReadRows)
+}
+
+// toCOrder reorders the values of a column-major file (read in file order)
+// into C order; C-order data is returned as it is.
+func toCOrder[T float32 | float64](r *Reader, v []T) []T {
+	if !r.fortran {
+		return v
+	}
+	shape := r.shape
+	out := make([]T, len(v))
+	// Element (i_0, …, i_{k−1}) is at Σ i_j·Π_{l<j} d_l in the file and at
+	// Σ i_j·Π_{l>j} d_l in C order; walk the C order with an odometer.
+	k := len(shape)
+	fstride := make([]int, k)
+	acc := 1
+	for j := 0; j < k; j++ {
+		fstride[j] = acc
+		acc *= shape[j]
+	}
+	idx := make([]int, k)
+	for c := range out {
+		f := 0
+		for j, i := range idx {
+			f += i * fstride[j]
+		}
+		out[c] = v[f]
+		for j := k - 1; j >= 0; j-- {
+			idx[j]++
+			if idx[j] < shape[j] {
+				break
 			}
-			return err
+			idx[j] = 0
 		}
-		at += rows * r.cols
 	}
-	if _, err := read(n); !errors.Is(err, io.EOF) {
+	return out
+}
+
+// growRows is how many values a stream of unknown true size is read in
+// per step.
+const growRows = 1 << 20
+
+// readWhole reads every row of r through read and confirms the end of the
+// data.
+func readWhole[T float32 | float64](r *Reader, read func([]T) (int, error)) ([]T, error) {
+	n := r.rows * r.cols
+	if r.cols == 0 {
+		if _, err := read(nil); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		return []T{}, nil
+	}
+	step := n
+	if !r.sized {
+		step = max(1, growRows/r.cols) * r.cols
+	}
+	data := make([]T, 0, min(n, step))
+	for len(data) < n {
+		k := min(n-len(data), step)
+		start := len(data)
+		data = append(data, make([]T, k)...)
+		for at := start; at < start+k; {
+			rows, err := read(data[at : start+k])
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil, r.truncated(int64(at) * int64(r.itemSize))
+				}
+				return nil, err
+			}
+			at += rows * r.cols
+		}
+	}
+	if _, err := read(data[:0:0]); !errors.Is(err, io.EOF) {
 		if err == nil {
 			err = fmt.Errorf("npy: %s: internal error: rows left after the shape was read", r.path)
 		}
-		return err
+		return nil, err
 	}
-	return nil
+	return data, nil
 }

@@ -40,10 +40,10 @@ func (r CollapseRule) String() string {
 
 // Validate reports whether the thresholds are usable.
 func (r CollapseRule) Validate() error {
-	if r.NoiseMax < 0 || r.NoiseMax > 1 {
+	if !(r.NoiseMax >= 0 && r.NoiseMax <= 1) { // NaN fails both comparisons
 		return fmt.Errorf("nrc: collapse rule noise threshold %g must lie in [0, 1]", r.NoiseMax)
 	}
-	if r.CKAMin < 0 || r.CKAMin > 1 {
+	if !(r.CKAMin >= 0 && r.CKAMin <= 1) {
 		return fmt.Errorf("nrc: collapse rule CKA threshold %g must lie in [0, 1]", r.CKAMin)
 	}
 	return nil

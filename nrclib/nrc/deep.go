@@ -72,6 +72,16 @@ func noiseFromValues(vals []float64, k int) (float64, error) {
 // [0, 1], is 1 when H is an isotropically scaled rotation of Y, and is
 // invariant to orthogonal maps and isotropic scaling of either side.
 func CKA(covH mat.Symmetric, covHY mat.Matrix, covY mat.Symmetric) (float64, error) {
+	// Rescale features and targets by powers of two (covH by 4^k, covY by
+	// 4^l, covHY by 2^(k+l)), which leaves CKA unchanged and keeps the
+	// squared norms below from overflowing or underflowing.
+	k, l := evenExp(covH)/2, evenExp(covY)/2
+	if k != 0 || l != 0 {
+		covH, covY = scaleSym(covH, -2*k), scaleSym(covY, -2*l)
+		var c mat.Dense
+		c.Scale(math.Ldexp(1, -(k+l)), covHY)
+		covHY = &c
+	}
 	nh := math.Sqrt(frob2(covH))
 	ny := math.Sqrt(frob2(covY))
 	if ny <= zeroTrace {
@@ -144,4 +154,36 @@ func ProbeMSE(covH mat.Symmetric, covHY mat.Matrix, covY mat.Symmetric, relCutof
 		return 0, err
 	}
 	return probeMSE(p, covH, covHY, covY, relCutoff)
+}
+
+// evenExp returns the even exponent 2j such that the largest absolute entry
+// of s lies below 2^(2j) and at or above 2^(2j−2) (0 for an all-zero s).
+func evenExp(s mat.Symmetric) int {
+	n := s.SymmetricDim()
+	big := 0.0
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			big = math.Max(big, math.Abs(s.At(i, j)))
+		}
+	}
+	if big == 0 || math.IsInf(big, 0) || math.IsNaN(big) {
+		return 0
+	}
+	_, e := math.Frexp(big)
+	if e%2 != 0 {
+		e++
+	}
+	return e
+}
+
+// scaleSym returns s·2^e.
+func scaleSym(s mat.Symmetric, e int) *mat.SymDense {
+	n := s.SymmetricDim()
+	out := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			out.SetSym(i, j, math.Ldexp(s.At(i, j), e))
+		}
+	}
+	return out
 }

@@ -507,6 +507,11 @@ func TestCollapseRule(t *testing.T) {
 	if got := DefaultRule().FirstCollapsed([]float64{0.5, 0.1, 0.9}, []float64{1, 1, 1}); got != -1 {
 		t.Errorf("collapse broken at the last layer: %d, want -1", got)
 	}
+	for _, r := range []CollapseRule{{NoiseMax: math.NaN(), CKAMin: 0.5}, {NoiseMax: 0.5, CKAMin: math.NaN()}} {
+		if r.Validate() == nil {
+			t.Errorf("rule %+v with a NaN threshold accepted", r)
+		}
+	}
 	if (CollapseRule{NoiseMax: 2}).Validate() == nil {
 		t.Error("threshold 2 accepted")
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/deepnrc/deepnrc/nrclib/stats"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
@@ -27,27 +28,43 @@ type partialEig struct {
 	tau    []float64
 	a      []float64 // Householder data, later Q
 	haveQ  bool
-	values []float64 // descending, negatives clamped to 0
-	raw    []float64 // descending, unclamped
-	norm   float64   // ‖T‖₁, the scale for shifts and tolerances
+	values []float64 // descending, negatives clamped to 0, in A's units
+	raw    []float64 // descending, unclamped, in units of 2^exp
+	norm   float64   // ‖T‖₁ in units of 2^exp, the scale for shifts and tolerances
+	// exp is the power of two A was divided by before the decomposition,
+	// so that its largest entry is of order 1: LAPACK's tridiagonal QR
+	// fails on matrices of extreme magnitude (entries near 1e±300).
+	exp int
 }
+
+// rawValue returns the i-th eigenvalue (descending, unclamped) in A's
+// units.
+func (p *partialEig) rawValue(i int) float64 { return math.Ldexp(p.raw[i], p.exp) }
 
 var lapackImpl gonum.Implementation
 
 func newPartialEig(s mat.Symmetric) (*partialEig, error) {
 	n := s.SymmetricDim()
 	p := &partialEig{n: n, a: make([]float64, n*n), diag: make([]float64, n), off: make([]float64, max(n-1, 0)), tau: make([]float64, max(n-1, 0))}
+	big := 0.0
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
 			v := s.At(i, j)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, errors.New("nrc: a covariance entry is not finite")
+				return nil, errors.New("nrc: a covariance entry is not finite (the values are beyond float64's range: rescale the data)")
 			}
 			p.a[i*n+j] = v
+			big = math.Max(big, math.Abs(v))
 		}
 	}
 	if n == 0 {
 		return p, nil
+	}
+	if big > 0 {
+		_, p.exp = math.Frexp(big)
+		for i, v := range p.a {
+			p.a[i] = math.Ldexp(v, -p.exp)
+		}
 	}
 	work := make([]float64, 1)
 	lapackImpl.Dsytrd(blas.Upper, n, p.a, n, p.diag, p.off, p.tau, work, -1)
@@ -62,7 +79,7 @@ func newPartialEig(s mat.Symmetric) (*partialEig, error) {
 	p.raw = d
 	p.values = make([]float64, n)
 	for i, v := range d {
-		p.values[i] = math.Max(v, 0)
+		p.values[i] = math.Ldexp(math.Max(v, 0), p.exp)
 	}
 	for i := 0; i < n; i++ {
 		r := math.Abs(p.diag[i])
@@ -188,4 +205,37 @@ func (p *partialEig) topVectors(k int) (*mat.Dense, error) {
 		idx[i] = i
 	}
 	return p.vectors(idx)
+}
+
+// unitScaled returns a copy of m divided by the power of two that brings
+// its largest absolute entry into [0.5, 1) (m itself when it is all zero).
+// Scale-invariant quantities of m (singular subspaces, stable ranks) are
+// unchanged and its Gram matrix cannot overflow or underflow.
+func unitScaled(m *mat.Dense) *mat.Dense {
+	r, c := m.Dims()
+	big := 0.0
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			big = math.Max(big, math.Abs(m.At(i, j)))
+		}
+	}
+	if big == 0 {
+		return m
+	}
+	_, e := math.Frexp(big)
+	out := mat.NewDense(r, c, nil)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out.Set(i, j, math.Ldexp(m.At(i, j), -e))
+		}
+	}
+	return out
+}
+
+// rescaledCovY returns the target covariance of s in units where the
+// largest target value is of order 1 (nil when s holds no targets); its
+// stable ranks equal those of the covariance in the data's units.
+func rescaledCovY(s *stats.Moments) *mat.SymDense {
+	r, _, _ := s.Rescaled()
+	return r.CovY()
 }

@@ -49,11 +49,20 @@ func builtinLayer(name string, s *stats.Moments, w *Weight, opt Options) (LayerM
 		k = t
 	}
 	if k < 1 || k > lm.Width {
-		return lm, fmt.Errorf("nrc: layer %s: rank k=%d must lie in [1, %d] (the layer width): choose a smaller --rank", name, k, lm.Width)
+		fix := "choose a smaller --rank"
+		if k < 1 {
+			fix = "choose a rank ≥ 1 (0 means t, the number of targets)"
+		}
+		return lm, fmt.Errorf("nrc: layer %s: rank k=%d must lie in [1, %d] (the layer width): %s", name, k, lm.Width, fix)
 	}
 	if w != nil && w.In() != lm.Width {
 		return lm, fmt.Errorf("nrc: layer %s: weight consumes %d input features but the probe has width %d: pass the weight of the layer whose input was probed", name, w.In(), lm.Width)
 	}
+	// Every metric but the probe MSEs is invariant to scaling the features
+	// or the targets, so they are computed from statistics in units where
+	// the largest values are of order 1 (no overflow or underflow at any
+	// magnitude); the probe MSEs are scaled back to target units.
+	s, _, ey := s.Rescaled()
 	covH, covHY, covY := s.CovH(), s.CovHY(), s.CovY()
 	ySp, err := eigDesc(covY)
 	if err != nil {
@@ -71,7 +80,7 @@ func builtinLayer(name string, s *stats.Moments, w *Weight, opt Options) (LayerM
 	var wEig *partialEig
 	if w != nil {
 		var g mat.SymDense
-		g.SymOuterK(1, w.M)
+		g.SymOuterK(1, unitScaled(w.M))
 		if wEig, err = newPartialEig(&g); err != nil {
 			return lm, fmt.Errorf("nrc: layer %s weight: %w", name, err)
 		}
@@ -88,6 +97,11 @@ func builtinLayer(name string, s *stats.Moments, w *Weight, opt Options) (LayerM
 	}
 	if lm.ProbeMSE, err = probeMSE(hEig, covH, covHY, covY, opt.ProbeRelCutoff); err != nil {
 		return lm, fmt.Errorf("nrc: layer %s: %w", name, err)
+	}
+	lm.ProbeMSE, lm.ProbeMSEPaper = math.Ldexp(lm.ProbeMSE, 2*ey), math.Ldexp(lm.ProbeMSEPaper, 2*ey)
+	if math.IsInf(lm.ProbeMSE, 0) || math.IsInf(lm.ProbeMSEPaper, 0) {
+		return lm, fmt.Errorf("nrc: layer %s: the probe MSE, in the targets' units squared, exceeds float64's range "+
+			"(the targets reach about 2^%d): divide the targets by a large constant (say 1e100) and measure again", name, ey)
 	}
 	if sum(hEig.values) <= zeroTrace {
 		lm.Noise = 1
@@ -159,11 +173,11 @@ func probeMSE(p *partialEig, a mat.Symmetric, cross mat.Matrix, covY mat.Symmetr
 	if n == 0 || p.raw[0] <= 0 {
 		return trY / float64(t), nil
 	}
-	lmax := p.raw[0]
+	lmax := p.rawValue(0)
 	cut := relCutoff * relCutoff * lmax
 	var dropped []int
-	for i, l := range p.raw {
-		if l < cut || l <= 0 {
+	for i := range p.raw {
+		if l := p.rawValue(i); l < cut || l <= 0 {
 			dropped = append(dropped, i)
 		}
 	}
@@ -177,7 +191,7 @@ func probeMSE(p *partialEig, a mat.Symmetric, cross mat.Matrix, covY mat.Symmetr
 		}
 		for c, i := range dropped {
 			v := vd.ColView(c)
-			lifted.SymRankOne(lifted, lmax-p.raw[i], v)
+			lifted.SymRankOne(lifted, lmax-p.rawValue(i), v)
 		}
 	}
 	var chol mat.Cholesky
@@ -284,7 +298,7 @@ func Measure(names []string, layerStats []*stats.Moments, weights []*Weight, opt
 			return nil, fmt.Errorf("nrc: layer %s has %d samples and %d targets but layer %s has %d and %d: every probe must see the same samples", names[i], s.N(), s.TargetDim(), names[0], first.N(), t)
 		}
 	}
-	if covY := first.CovY(); covY != nil {
+	if covY := rescaledCovY(first); covY != nil {
 		sp, err := eigDesc(covY)
 		if err != nil {
 			return nil, err
@@ -343,4 +357,18 @@ func (r *Report) Records(run string, epoch int) []Record {
 		}
 	}
 	return out
+}
+
+// LayerBytes returns an upper estimate of the working memory Layer needs
+// for a probe of width d with t targets and a weight: it holds up to ten
+// d×d matrices at once (covariances, second moment, weight Gram matrix,
+// Householder factors, the probe's lifted matrix and its Cholesky factor).
+// Callers that take d from their input size the request with it first
+// (see package membudget). It is −1 when the count overflows int64.
+func LayerBytes(d, t int) int64 {
+	dd, tt := int64(d), int64(t)
+	if dd < 0 || tt < 0 || dd > 1<<29 || tt > 1<<29 {
+		return -1
+	}
+	return 8 * (10*dd*dd + 4*dd*(tt+64) + 2*tt*tt)
 }

@@ -15,9 +15,32 @@ type spectrum struct {
 	vectors *mat.Dense
 }
 
-// eigDesc decomposes the symmetric matrix s.
+// eigDesc decomposes the symmetric matrix s. It works on s divided by the
+// power of two that brings its largest entry to order 1, so that matrices
+// of extreme magnitude decompose as well as ordinary ones.
 func eigDesc(s mat.Symmetric) (spectrum, error) {
 	n := s.SymmetricDim()
+	big := 0.0
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			v := s.At(i, j)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return spectrum{}, errors.New("nrc: a covariance entry is not finite (the values are beyond float64's range: rescale the data)")
+			}
+			big = math.Max(big, math.Abs(v))
+		}
+	}
+	exp := 0
+	if big > 0 {
+		_, exp = math.Frexp(big)
+		sc := mat.NewSymDense(n, nil)
+		for i := 0; i < n; i++ {
+			for j := i; j < n; j++ {
+				sc.SetSym(i, j, math.Ldexp(s.At(i, j), -exp))
+			}
+		}
+		s = sc
+	}
 	var e mat.EigenSym
 	if ok := e.Factorize(s, true); !ok {
 		return spectrum{}, errors.New("nrc: eigendecomposition did not converge (the statistics may hold extreme values)")
@@ -29,7 +52,7 @@ func eigDesc(s mat.Symmetric) (spectrum, error) {
 	vecs := mat.NewDense(n, n, nil)
 	for j := 0; j < n; j++ {
 		src := n - 1 - j
-		vals[j] = math.Max(asc[src], 0)
+		vals[j] = math.Ldexp(math.Max(asc[src], 0), exp)
 		for i := 0; i < n; i++ {
 			vecs.Set(i, j, vasc.At(i, src))
 		}

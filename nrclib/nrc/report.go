@@ -74,4 +74,8 @@ type Report struct {
 	FirstCollapsed *string `json:"first_collapsed_layer"`
 	// Rule describes the rule and thresholds that chose FirstCollapsed.
 	Rule string `json:"rule"`
+	// Notes are remarks about how the inputs were read or checked (a
+	// header row skipped, a weight whose orientation could not be
+	// checked), added by the caller that read them.
+	Notes []string `json:"notes,omitempty"`
 }

@@ -13,6 +13,13 @@
 //
 // Covariances follow the paper's convention: Σ_H = (1/N)·Hcᵀ·Hc (divided by N,
 // not N−1).
+//
+// Extreme magnitudes: the features and the targets are each accumulated in
+// units of a power of two chosen from the largest absolute value seen (see
+// Rescaled), so float64 data anywhere in its range — 1e-200 as well as
+// 1e200 — keeps its covariance structure instead of underflowing to zero or
+// overflowing to Inf. Scaling by a power of two is exact, so data of
+// ordinary magnitude gives bit for bit the statistics it gave before.
 package stats
 
 import (
@@ -40,6 +47,11 @@ type Moments struct {
 	n          int64
 	mean       []float64 // joint mean of z = [h, y], length p = d+t
 	m2         []float64 // p×p row-major: Σ (z−z̄)(z−z̄)ᵀ, upper triangle kept current
+	// The features are held in units of 2^eh and the targets in units of
+	// 2^ey (mean and m2 hold raw·2^−e); haveH and haveY say whether a
+	// non-zero value fixed the unit yet.
+	eh, ey       int
+	haveH, haveY bool
 }
 
 // New returns an empty accumulator for features of width d and targets of
@@ -131,16 +143,26 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 		return fmt.Errorf("stats: %d target values for %d rows of width t=%d (want %d)", len(y), rows, m.t, rows*m.t)
 	}
 	// Validate the whole batch first so an error leaves the accumulator untouched.
+	maxH, maxY := 0.0, 0.0
 	for i, v := range h {
-		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("stats: feature value %v at row %d, column %d of this batch: remove or impute non-finite values before measuring", f, i/m.d, i%m.d)
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return &NonFiniteError{Target: false, Row: i / m.d, Col: i % m.d, Value: f}
 		}
+		maxH = math.Max(maxH, math.Abs(f))
 	}
 	for i, v := range y {
-		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("stats: target value %v at row %d, column %d of this batch: remove or impute non-finite values before measuring", f, i/m.t, i%m.t)
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return &NonFiniteError{Target: true, Row: i / m.t, Col: i % m.t, Value: f}
 		}
+		maxY = math.Max(maxY, math.Abs(f))
 	}
+	if m.normalized {
+		maxH = 0 // unit rows: the features keep unit 2^0
+	}
+	m.adaptUnits(maxH, maxY)
+	toH, toY := unitScaler(m.eh), unitScaler(m.ey)
 	p := m.d + m.t
 	buf := getScratch(min(chunkRows, rows), p)
 	defer scratchPool.Put(buf)
@@ -155,11 +177,14 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 			}
 			if m.normalized {
 				normalizeRow(row[:m.d])
+			} else {
+				toH(row[:m.d])
 			}
 			ys := y[(start+i)*m.t : (start+i+1)*m.t]
 			for j, v := range ys {
 				row[m.d+j] = float64(v)
 			}
+			toY(row[m.d:])
 		}
 		m.addChunk(z, b, buf)
 	}
@@ -309,13 +334,31 @@ func (m *Moments) Merge(o *Moments) error {
 	if o.normalized != m.normalized {
 		return fmt.Errorf("stats: cannot merge a row-normalised accumulator with a plain one")
 	}
-	m.combine(o.n, o.mean, o.m2)
+	// Bring both to common units (the larger of the two for each block).
+	eh, ey := m.eh, m.ey
+	if o.haveH && (!m.haveH || o.eh > eh) {
+		eh = o.eh
+	}
+	if o.haveY && (!m.haveY || o.ey > ey) {
+		ey = o.ey
+	}
+	if eh != m.eh || ey != m.ey {
+		m.rebase(eh, ey)
+	}
+	m.haveH, m.haveY = m.haveH || o.haveH, m.haveY || o.haveY
+	if o.eh == eh && o.ey == ey {
+		m.combine(o.n, o.mean, o.m2)
+		return nil
+	}
+	oc := o.Clone()
+	oc.rebase(eh, ey)
+	m.combine(oc.n, oc.mean, oc.m2)
 	return nil
 }
 
 // Clone returns an independent copy of m.
 func (m *Moments) Clone() *Moments {
-	c := &Moments{d: m.d, t: m.t, normalized: m.normalized, n: m.n}
+	c := &Moments{d: m.d, t: m.t, normalized: m.normalized, n: m.n, eh: m.eh, ey: m.ey, haveH: m.haveH, haveY: m.haveY}
 	c.mean = append([]float64(nil), m.mean...)
 	c.m2 = append([]float64(nil), m.m2...)
 	return c
@@ -323,26 +366,37 @@ func (m *Moments) Clone() *Moments {
 
 // MeanH returns the mean feature row h̄ (length d). It is all zeros when no
 // rows have been added.
-func (m *Moments) MeanH() []float64 { return append([]float64(nil), m.mean[:m.d]...) }
+func (m *Moments) MeanH() []float64 { return m.unscaled(m.mean[:m.d], m.eh) }
 
 // MeanY returns the mean target row ȳ (length t).
-func (m *Moments) MeanY() []float64 { return append([]float64(nil), m.mean[m.d:]...) }
+func (m *Moments) MeanY() []float64 { return m.unscaled(m.mean[m.d:], m.ey) }
+
+// unscaled returns a copy of v multiplied by 2^e.
+func (m *Moments) unscaled(v []float64, e int) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = scalePow2(x, e)
+	}
+	return out
+}
 
 // block copies the (r0:r0+nr, c0:c0+nc) block of the symmetric co-moment
-// matrix, scaled by 1/N, into dst (nr×nc row-major).
+// matrix, scaled by 1/N, into dst (nr×nc row-major), in the data's own
+// units. The block lies within one of the feature/target blocks.
 func (m *Moments) block(r0, nr, c0, nc int, dst []float64) {
 	p := m.d + m.t
 	s := 0.0
 	if m.n > 0 {
 		s = 1 / float64(m.n)
 	}
+	e := m.unitOf(r0) + m.unitOf(c0)
 	for i := 0; i < nr; i++ {
 		for j := 0; j < nc; j++ {
 			a, b := r0+i, c0+j
 			if a > b {
 				a, b = b, a
 			}
-			dst[i*nc+j] = m.m2[a*p+b] * s
+			dst[i*nc+j] = scalePow2(m.m2[a*p+b]*s, e)
 		}
 	}
 }
@@ -378,11 +432,170 @@ func (m *Moments) CovHY() *mat.Dense {
 // (d×d), needed by metrics defined on uncentred features.
 func (m *Moments) SecondMomentH() *mat.SymDense {
 	s := m.CovH()
-	mu := m.mean[:m.d]
+	mu := m.MeanH()
 	for i := 0; i < m.d; i++ {
 		for j := i; j < m.d; j++ {
 			s.SetSym(i, j, s.At(i, j)+mu[i]*mu[j])
 		}
 	}
 	return s
+}
+
+// NonFiniteError reports a NaN or infinite value in a batch given to Add,
+// AddFloat32 or AddDense. Row and Col are 0-based and count within that
+// batch; callers that know where the batch came from (a file, a row offset)
+// can use them to name the value's place in the source.
+type NonFiniteError struct {
+	// Target is true for a target value, false for a feature value.
+	Target bool
+	// Row and Col locate the value in the batch (0-based).
+	Row, Col int
+	// Value is the offending value (NaN, +Inf or -Inf).
+	Value float64
+}
+
+// Error implements error.
+func (e *NonFiniteError) Error() string {
+	what := "feature"
+	if e.Target {
+		what = "target"
+	}
+	return fmt.Sprintf("stats: %s value %v at row %d, column %d of this batch (0-based): remove or impute non-finite values before measuring",
+		what, e.Value, e.Row, e.Col)
+}
+
+// unitSlack is how many binary orders of magnitude a batch's largest value
+// may exceed the current unit before the accumulator re-bases: values stay
+// below 2^unitSlack units, so their squares and sums cannot overflow.
+const unitSlack = 32
+
+// adaptUnits fixes or raises the units of features and targets for a batch
+// whose largest absolute values are maxH and maxY.
+func (m *Moments) adaptUnits(maxH, maxY float64) {
+	eh, ey := m.eh, m.ey
+	rebase := false
+	if maxH > 0 {
+		_, e := math.Frexp(maxH) // maxH = f·2^e with f in [0.5, 1)
+		switch {
+		case !m.haveH:
+			eh, m.haveH = e, true
+			rebase = m.n > 0
+		case e > m.eh+unitSlack:
+			eh, rebase = e, true
+		}
+	}
+	if maxY > 0 {
+		_, e := math.Frexp(maxY)
+		switch {
+		case !m.haveY:
+			ey, m.haveY = e, true
+			rebase = rebase || m.n > 0
+		case e > m.ey+unitSlack:
+			ey, rebase = e, true
+		}
+	}
+	if rebase {
+		m.rebase(eh, ey)
+	} else {
+		m.eh, m.ey = eh, ey
+	}
+}
+
+// rebase re-expresses the accumulated state in units 2^eh (features) and
+// 2^ey (targets). Powers of two are exact; values far below the new unit
+// may round towards zero, where they no longer matter.
+func (m *Moments) rebase(eh, ey int) {
+	p := m.d + m.t
+	shift := func(i int) int {
+		if i < m.d {
+			return m.eh - eh
+		}
+		return m.ey - ey
+	}
+	for i := range m.mean {
+		m.mean[i] = scalePow2(m.mean[i], shift(i))
+	}
+	for i := 0; i < p; i++ {
+		si := shift(i)
+		row := m.m2[i*p : (i+1)*p]
+		for j := i; j < p; j++ {
+			row[j] = scalePow2(row[j], si+shift(j))
+		}
+	}
+	m.eh, m.ey = eh, ey
+}
+
+// scalePow2 returns x·2^k, correctly rounded.
+func scalePow2(x float64, k int) float64 {
+	if k == 0 || x == 0 {
+		return x
+	}
+	return math.Ldexp(x, k)
+}
+
+// unitScaler returns a function that divides values by 2^e in place.
+func unitScaler(e int) func([]float64) {
+	switch {
+	case e == 0:
+		return func([]float64) {}
+	case e > -1020 && e < 1020:
+		f := math.Ldexp(1, -e) // a normal power of two: the product is exact or correctly rounded
+		return func(v []float64) {
+			for i := range v {
+				v[i] *= f
+			}
+		}
+	}
+	return func(v []float64) {
+		for i := range v {
+			v[i] = math.Ldexp(v[i], -e)
+		}
+	}
+}
+
+// Rescaled returns a view of m holding the statistics of the features
+// divided by 2^eh and the targets divided by 2^ey, where the exponents are
+// chosen from the data so that the largest absolute feature and target
+// values are of order 1 (0 when nothing was seen). Every scale-invariant
+// metric (noise fraction, CKA, stable ranks, subspace alignments) can be
+// computed from the view without overflow or underflow whatever the data's
+// magnitude; a metric in target units, such as a probe MSE, is the view's
+// value times 2^(2·ey). The view shares m's storage and is for reading
+// only: add no rows to it, nor to m while the view is in use.
+func (m *Moments) Rescaled() (view *Moments, eh, ey int) {
+	c := *m
+	c.eh, c.ey, c.haveH, c.haveY = 0, 0, false, false
+	return &c, m.eh, m.ey
+}
+
+// unitOf returns the unit exponent of row/column index i of the joint
+// moment matrix.
+func (m *Moments) unitOf(i int) int {
+	if i < m.d {
+		return m.eh
+	}
+	return m.ey
+}
+
+// Bytes returns the memory an accumulator New(d, t) holds:
+// 8·((d+t)² + d + t) bytes, or −1 when that overflows int64. Callers that
+// take d from their input size the request with it before creating
+// accumulators (see package membudget).
+func Bytes(d, t int) int64 {
+	p := int64(d) + int64(t)
+	if p < 0 || p > 1<<30 {
+		return -1
+	}
+	return 8 * (p*p + p)
+}
+
+// ScratchBytes returns the working memory Add needs for accumulators of
+// widths d and t, on top of Bytes; accumulators share it, so a pass over
+// many layers needs it once, for the widest. It is −1 when that overflows.
+func ScratchBytes(d, t int) int64 {
+	p := int64(d) + int64(t)
+	if p < 0 || p > 1<<30 {
+		return -1
+	}
+	return 8 * (2*chunkRows*p + p*p + p)
 }

@@ -4,7 +4,6 @@ import (
 	stdctx "context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -50,6 +49,12 @@ type Options struct {
 	// CheckpointEvery, when > 0, also checkpoints every that many epochs
 	// (checkpoints are always taken at measured epochs and at the end).
 	CheckpointEvery int
+	// CheckpointInterval also checkpoints after the first epoch that ends
+	// this long after the last checkpoint, so a crash loses at most about
+	// that much work however sparse the measured epochs. 0 means
+	// DefaultCheckpointInterval; a negative value turns it off.
+	// Checkpoints never change a run's results.
+	CheckpointInterval time.Duration
 
 	// newPass replaces the measurement (tests only).
 	newPass func(probes []model.Probe, targetDim int) measurePass
@@ -97,6 +102,9 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 		return nil, fmt.Errorf("train: job has no Model")
 	}
 	cfg := job.Config.withDefaults()
+	if err := precheck(job, cfg, opt); err != nil {
+		return nil, err
+	}
 	kc, err := keyOf(&job)
 	if err != nil {
 		return nil, err
@@ -110,6 +118,12 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 		name = key
 	}
 	res = &Result{Key: key}
+	// A job over the memory budget is refused before its run directory is
+	// created, unless the directory exists and may hold the finished run.
+	memErr := checkTrainMemory(job, cfg)
+	if memErr != nil && (opt.Store == nil || !dirExists(opt.Store.RunDir(key))) {
+		return nil, memErr
+	}
 
 	var run *runHandle
 	var ckpt *checkpoint
@@ -124,10 +138,9 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 			return nil, err
 		}
 		if st.Complete {
-			recs, err := ReadRecords(filepath.Join(run.dir, "results.jsonl"))
+			recs, err := run.servedRecords(st, cfg.Epochs)
 			if err != nil {
-				return nil, fmt.Errorf("train: run %s is complete but its results are unreadable (%v); "+
-					"delete %s to recompute", key, err, run.dir)
+				return nil, err
 			}
 			if res.LastLayer, err = readLastLayer(run.dir); err != nil {
 				return nil, err
@@ -135,11 +148,17 @@ func Run(c stdctx.Context, job Job, opt Options) (res *Result, err error) {
 			res.Records, res.Cached = relabel(recs, name), true
 			return res, nil
 		}
+		if run.readOnly {
+			return nil, run.readOnlyError()
+		}
 		if ckpt, err = run.loadCheckpoint(); err != nil {
 			return nil, err
 		}
 	}
 
+	if memErr != nil {
+		return nil, memErr
+	}
 	b := opt.Backend
 	if b == nil {
 		if b, err = backend.Shared(); err != nil {
@@ -230,6 +249,7 @@ type trainer struct {
 	restored    *checkpoint // checked against the variables after the first step
 	status      Status
 	started     time.Time
+	lastCkpt    time.Time // when the last checkpoint was written (see checkpointDue)
 }
 
 func (t *trainer) setup(ckpt *checkpoint) error {
@@ -281,6 +301,7 @@ func (t *trainer) loop(c stdctx.Context) error {
 	xb := make([]float32, bs*in)
 	yb := make([]float32, bs*td)
 	t.started = time.Now()
+	t.lastCkpt = t.started
 	stepsDone := 0
 	totalSteps := steps * (cfg.Epochs - t.epoch)
 	for e := t.epoch + 1; e <= cfg.Epochs; e++ {
@@ -336,7 +357,7 @@ func (t *trainer) loop(c stdctx.Context) error {
 			}
 		}
 		t.epoch = e
-		if t.run != nil && (measured || e == cfg.Epochs || (t.opt.CheckpointEvery > 0 && e%t.opt.CheckpointEvery == 0)) {
+		if t.run != nil && (measured || e == cfg.Epochs || t.checkpointDue(e)) {
 			ck, err := snapshot(t.ctx, t.key, e, t.records, t.lastLayer)
 			if err != nil {
 				return err
@@ -344,6 +365,7 @@ func (t *trainer) loop(c stdctx.Context) error {
 			if err := t.run.save(ck, cfg.Epochs, e == cfg.Epochs); err != nil {
 				return err
 			}
+			t.lastCkpt = time.Now()
 		}
 		t.status.EpochDone = true
 		t.tick(stepsDone, totalSteps)

@@ -96,6 +96,10 @@ type runStatus struct {
 	Epoch    int  `json:"epoch"`
 	Epochs   int  `json:"epochs"`
 	Complete bool `json:"complete"`
+	// Records and ResultsSHA256 are the line count and SHA-256 of the
+	// results.jsonl written with this status (see completeRecords).
+	Records       int    `json:"records,omitempty"`
+	ResultsSHA256 string `json:"results_sha256,omitempty"`
 }
 
 // keyedConfig is everything that determines a run's results.
@@ -190,6 +194,10 @@ type runHandle struct {
 	dir  string
 	key  string
 	lock *os.File
+	// readOnly is set when the store cannot be written: the handle can
+	// serve a finished run and nothing else (roCause says why).
+	readOnly bool
+	roCause  error
 }
 
 // openRun creates (if needed) and locks the run directory of key, writing
@@ -197,9 +205,15 @@ type runHandle struct {
 func (s *Store) openRun(key string, kc *keyedConfig) (*runHandle, error) {
 	dir := s.RunDir(key)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if isReadOnlyErr(err) {
+			return nil, notWritableError(key, err)
+		}
 		return nil, fmt.Errorf("train: creating run directory: %w", err)
 	}
-	lf, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	lf, err := openLockFile(filepath.Join(dir, "lock"))
+	if err != nil && isReadOnlyErr(err) {
+		return s.openReadOnly(key, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("train: opening the run lock: %w", err)
 	}
@@ -218,6 +232,7 @@ func (s *Store) openRun(key string, kc *keyedConfig) (*runHandle, error) {
 			return nil, err
 		}
 	}
+	sweepStaleTemps(dir)
 	return &runHandle{dir: dir, key: key, lock: lf}, nil
 }
 
@@ -237,7 +252,8 @@ func (r *runHandle) status() (runStatus, error) {
 		err = json.Unmarshal(b, &st)
 	}
 	if err != nil {
-		return st, fmt.Errorf("train: reading %s: %w; delete the run directory to start over", r.dir, err)
+		return st, fmt.Errorf("train: reading %s: %w; delete that file (keep checkpoint.bin) and rerun: the run resumes from its checkpoint",
+			filepath.Join(r.dir, "status.json"), err)
 	}
 	return st, nil
 }
@@ -288,7 +304,8 @@ func (r *runHandle) save(c *checkpoint, epochs int, complete bool) error {
 			return err
 		}
 	}
-	st, _ := json.Marshal(runStatus{Epoch: c.epoch, Epochs: epochs, Complete: complete})
+	n, sum := digestResults(recs)
+	st, _ := json.Marshal(runStatus{Epoch: c.epoch, Epochs: epochs, Complete: complete, Records: n, ResultsSHA256: sum})
 	return writeFileAtomic(filepath.Join(r.dir, "status.json"), append(st, '\n'))
 }
 
@@ -375,13 +392,18 @@ func encodeRecords(recs []nrc.Record) ([]byte, error) {
 // a line; non-finite values are stored as the strings "NaN", "+Inf" and
 // "-Inf").
 func ReadRecords(path string) ([]nrc.Record, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	return decodeRecords(b, path)
+}
+
+// decodeRecords parses the bytes of a results.jsonl file; path names it
+// in errors.
+func decodeRecords(b []byte, path string) ([]nrc.Record, error) {
 	var out []nrc.Record
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	for line := 1; sc.Scan(); line++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
