@@ -2,7 +2,7 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit lint notebooks kernel deps bench reproduce clean
+.PHONY: all build test unit lint notebooks kernel kernel-private deps bench reproduce clean
 
 all: build
 
@@ -21,14 +21,22 @@ lint:
 unit:
 	$(GO) test -count=1 ./...
 
-## notebooks: install the kernel into ./.jupyter and execute every notebook
-## (SCALE=quick by default; CI may use SCALE=smoke).
-notebooks: kernel
+## notebooks: install the kernel into the private ./.jupyter (the tests never
+## touch the user's Jupyter) and execute every notebook (SCALE=quick by
+## default; CI may use SCALE=smoke).
+notebooks: kernel-private
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks strip --check
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks run --scale $(SCALE) --out notebooks-out
 	$(GO) run ./notebooks/exercises/gen -verify notebooks-out/exercises
 
+## kernel: install the "Go (deepnrc)" kernel where Jupyter looks: the user's
+## Jupyter data directory (`jupyter --data-dir`, e.g. ~/.local/share/jupyter),
+## or $$JUPYTER_DATA_DIR when it is set.
 kernel:
+	$(GO) run ./kernel install
+
+## kernel-private: the same kernel in ./.jupyter, for the tests.
+kernel-private:
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./kernel install
 
 ## deps: install the Debian packages the tests and notebooks need (root or sudo).

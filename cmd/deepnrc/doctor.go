@@ -26,6 +26,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	requireXLA := fs.Bool("require-xla", false, "fail unless the XLA backend is compiled in and a PJRT plugin is installed")
 	requireGPU := fs.Bool("require-gpu", false, "fail unless an NVIDIA GPU is visible and the CUDA plugin is installed (implies -require-xla)")
+	requireNB := fs.Bool("require-notebooks", false, "fail unless Go, Jupyter, nbclient and the deepnrc kernel are there")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -33,9 +34,9 @@ func runDoctor(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (flags: -json, -require-xla, -require-gpu)", fs.Args())
+		return fmt.Errorf("unexpected arguments %q (flags: -json, -require-notebooks, -require-xla, -require-gpu)", fs.Args())
 	}
-	r := doctor.Run(doctor.Host(), doctor.Options{RequireXLA: *requireXLA, RequireGPU: *requireGPU})
+	r := doctor.Run(doctor.Host(), doctor.Options{RequireXLA: *requireXLA, RequireGPU: *requireGPU, RequireNotebooks: *requireNB})
 	var err error
 	if *asJSON {
 		err = r.WriteJSON(stdout)
