@@ -17,16 +17,29 @@ func init() {
 		name:    "bench",
 		summary: "benchmarks: `bench train` times training steps against PyTorch and the matmul floor",
 		run:     runBench,
+		examples: []string{
+			"deepnrc bench train                          # every case, against PyTorch (/usr/bin/python3)",
+			"deepnrc bench train --cases swimmer-mlp --no-torch --steps 10",
+			"deepnrc bench train --json > bench.json",
+		},
 	})
 }
 
+const benchUsage = "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--python P | --no-torch] [--torch-threads N]"
+
 func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, benchUsage+"\n\nThe only benchmark is \"train\"; deepnrc bench train -h lists its flags.")
+		writeExamples(stdout, commands["bench"].examples)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "train" {
-		fmt.Fprintln(stderr, "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--python P | --no-torch] [--torch-threads N]")
+		fmt.Fprintln(stderr, benchUsage)
 		return fmt.Errorf("unknown or missing benchmark: the only one is \"train\"")
 	}
 	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "bench", benchUsage)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	steps := fs.Int("steps", 20, "timed steps per round")
 	rounds := fs.Int("rounds", 3, "interleaved rounds; the best is reported")

@@ -15,6 +15,12 @@ func init() {
 		name:    "measure",
 		summary: "measure Deep NRC metrics of features exported from any framework (.npy/.csv)",
 		run:     runMeasure,
+		examples: []string{
+			"deepnrc measure --demo /tmp/deepnrc-demo",
+			"deepnrc measure --targets Y.npy --layer fc1=fc1.npy:fc1_W.npy --layer fc2=fc2.npy:fc2_W.npy",
+			"deepnrc measure --targets Y.csv --layer h=H.csv --rank 2 --json > metrics.json",
+			"/usr/bin/python3 examples/pytorch_export.py   # exports a PyTorch model and prints its measure command",
+		},
 	})
 }
 
@@ -45,11 +51,7 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	noiseMax := fs.Float64("noise-max", nrc.DefaultRule().NoiseMax, "first-collapsed-layer rule: noise fraction at most this")
 	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
 	chunk := fs.Int("chunk-rows", 4096, "rows read at a time (bounds memory)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]")
-		fmt.Fprintln(stderr, "       deepnrc measure --demo DIR")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "measure", "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]\n       deepnrc measure --demo DIR")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

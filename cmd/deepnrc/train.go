@@ -13,6 +13,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/model"
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -21,6 +22,11 @@ func init() {
 		name:    "train",
 		summary: "train a bias-free MLP on a dataset and measure Deep NRC layer by layer",
 		run:     runTrain,
+		examples: []string{
+			"deepnrc train --data swimmer --epochs 20 --layers 5 --width 64 --wd 5e-3",
+			"deepnrc train --data sgemm --epochs 50 --lr 0.05 --measure 10,20,50 --json > sgemm.jsonl",
+			"deepnrc data list                 # the dataset names",
+		},
 	})
 }
 
@@ -47,7 +53,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := train.DefaultConfig(100)
-	name := fs.String("data", "", "dataset name (see `deepnrc data list`)")
+	name := fs.String("data", "", "dataset `name` (list them with: deepnrc data list)")
 	source := fs.String("source", "auto", "data source: auto, standin or real")
 	n := fs.Int("n", 0, "number of samples (train + test); 0 = the dataset's default")
 	dataSeed := fs.Uint64("data-seed", 0, "seed of the stand-in data generator")
@@ -65,15 +71,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	store := fs.String("store", "", "run store directory (default $DEEPNRC_STORE, $XDG_CACHE_HOME/deepnrc or ~/.cache/deepnrc)")
 	noStore := fs.Bool("no-store", false, "keep the run in memory: no checkpoints, no cache")
 	asJSON := fs.Bool("json", false, "print the full results table as JSON lines instead of the final metrics")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: deepnrc train --data NAME [flags]")
-		fs.PrintDefaults()
-	}
+	noiseMax := fs.Float64("noise-max", nrc.DefaultRule().NoiseMax, "first-collapsed-layer rule: noise fraction at most this")
+	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
+	setUsage(fs, "train", "Usage: deepnrc train --data NAME [flags]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	rule := nrc.DefaultRule()
+	rule.NoiseMax, rule.CKAMin = *noiseMax, *ckaMin
+	if err := rule.Validate(); err != nil {
+		return err
 	}
 	if *name == "" {
 		fs.Usage()
@@ -141,5 +151,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if res.Dir != "" {
 		fmt.Fprintf(stdout, "run %s (%s)\n", res.Key, res.Dir)
 	}
-	return train.WriteLayerTable(stdout, res.Records, train.LastMeasuredEpoch(res.Records), nil)
+	epoch := train.LastMeasuredEpoch(res.Records)
+	if err := train.WriteLayerTable(stdout, res.Records, epoch, nil); err != nil {
+		return err
+	}
+	first := rule.FirstCollapsedLayer(res.Records, label, epoch)
+	if first == "" {
+		first = "none"
+	}
+	_, err = fmt.Fprintf(stdout, "first collapsed layer at epoch %d: %s (%s)\n", epoch, first, rule)
+	return err
 }
