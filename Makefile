@@ -12,6 +12,9 @@ build:
 ## test: everything CI checks: formatting, vet, unit tests, then every notebook
 ## executed headless (needs Jupyter from Debian; `make deps` installs it).
 test: deps lint unit notebooks
+# Under `make test` the tests that need PyTorch fail rather than skip when it
+# is missing (deps installs it).
+test: export DEEPNRC_REQUIRE_TORCH = 1
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

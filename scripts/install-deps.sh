@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages deepnrc's tests and notebooks need:
 # Jupyter (headless execution through nbclient/nbconvert), NumPy (the .npy
-# cross-check tests and the metric benchmark baseline). Idempotent.
+# cross-check tests and the metric benchmark baseline), PyTorch (the
+# examples/pytorch_export.py test and the training benchmark's baseline).
+# Idempotent.
 set -euo pipefail
-pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy)
+pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy python3-torch)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,4 +22,5 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Wait for another apt run (e.g. unattended upgrades) instead of failing.
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}"
