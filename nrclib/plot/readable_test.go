@@ -227,4 +227,13 @@ func TestFigureTitleWrapsAndFonts(t *testing.T) {
 	if !strings.Contains(string(svg), "font-family:'Liberation Serif','Times New Roman'") || strings.Contains(string(svg), "font-family:Liberation Serif;") {
 		t.Error("SVG fonts have no fallbacks")
 	}
+	// Every text carries its laid-out width: the title's first line as
+	// measured in Liberation Serif at 14 pt.
+	if n, m := strings.Count(string(svg), "<text "), strings.Count(string(svg), `lengthAdjust="spacingAndGlyphs"`); n == 0 || n != m {
+		t.Errorf("%d texts, %d with a textLength", n, m)
+	}
+	want := fmt.Sprintf(`textLength="%.5g"`, titleStyle().Width(lines[0]).Points())
+	if !strings.Contains(string(svg), want) {
+		t.Errorf("no %s for the title's first line", want)
+	}
 }
