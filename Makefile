@@ -2,16 +2,17 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit lint notebooks kernel kernel-private deps bench reproduce clean
+.PHONY: all build test unit lint notebooks test-browser kernel kernel-private deps bench reproduce clean
 
 all: build
 
 build:
 	$(GO) build ./...
 
-## test: everything CI checks: formatting, vet, unit tests, then every notebook
-## executed headless (needs Jupyter from Debian; `make deps` installs it).
-test: deps lint unit notebooks
+## test: everything CI checks: formatting, vet, unit tests, every notebook
+## executed headless, then the real-browser tests (needs Jupyter, PyTorch and
+## Chromium from Debian; `make deps` installs them).
+test: deps lint unit notebooks test-browser
 # Under `make test` the tests that need PyTorch fail rather than skip when it
 # is missing (deps installs it).
 test: export DEEPNRC_REQUIRE_TORCH = 1
@@ -31,6 +32,14 @@ notebooks: kernel-private
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks strip --check
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks run --scale $(SCALE) --out notebooks-out
 	$(GO) run ./notebooks/exercises/gen -verify notebooks-out/exercises
+
+## test-browser: Jupyter Notebook on 127.0.0.1 with a token serving the tour
+## to headless Chromium (chromedriver): choose "Go (deepnrc)", Run All, no
+## cell errors, the SVG figures in the page; then a smoke-scale report.html:
+## its summary and its figures. Screenshots and logs go to ./browser-out.
+test-browser: kernel-private
+	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter DEEPNRC_BROWSER=1 DEEPNRC_BROWSER_OUT=$(CURDIR)/browser-out \
+	  $(GO) test -count=1 -timeout 15m -v -run 'TestTourInJupyter|TestReportInBrowser' ./internal/browser
 
 ## kernel: install the "Go (deepnrc)" kernel where Jupyter looks: the user's
 ## Jupyter data directory (`jupyter --data-dir`, e.g. ~/.local/share/jupyter),
@@ -53,4 +62,4 @@ reproduce:
 	$(GO) run ./cmd/deepnrc reproduce --scale $(SCALE)
 
 clean:
-	rm -rf notebooks-out reproduce-out .jupyter
+	rm -rf notebooks-out reproduce-out browser-out pytorch-export .jupyter

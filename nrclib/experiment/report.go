@@ -424,7 +424,7 @@ Each section lists the paper's claim, the checks evaluated on this run and the p
 <b>Data:</b> {{range $i, $d := .Data}}{{if $i}}; {{end}}{{$d}}{{end}} (<a href="#data">details</a>).
 <b>Files:</b> {{range $i, $f := .Files}}{{if $i}} · {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</p>
 <p><b>What the paper claims.</b> {{$r.Spec.Claim}}</p>
-<h3 id="{{$r.Spec.ID}}-claims">Claims checked on this run: <span class="verdict {{.Class}}">{{.Verdict}}</span></h3>
+<h3 id="{{$r.Spec.ID}}-claims">{{if $r.Outcomes}}Claims checked on this run{{else}}Claims{{end}}: <span class="verdict {{.Class}}">{{.Verdict}}</span></h3>
 {{if $r.Outcomes}}<ul>{{range $r.Outcomes}}<li>{{if .Holds}}<span class="holds">holds</span>{{else}}<span class="fails">does not hold</span>{{end}}: {{.Text}}<ul>{{range .Details}}<li><code>{{.}}</code></li>{{end}}</ul></li>{{end}}</ul>{{end}}
 {{if .SVG}}<div class="figure" id="{{$r.Spec.ID}}-figure">{{.SVG}}</div>{{end}}
 {{range .Open}}<h3>{{.Title}}</h3>
