@@ -2,7 +2,7 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit test-paths fuzz lint notebooks kernel deps bench reproduce clean
+.PHONY: all build test unit test-paths fuzz lint notebooks test-browser kernel kernel-private deps bench reproduce clean
 
 all: build
 
@@ -10,10 +10,13 @@ build:
 	$(GO) build ./...
 
 ## test: everything CI checks: formatting, vet, unit tests, the checks with
-## every GEMM path forced, a bounded fuzzing run of every input parser, then
-## every notebook executed headless (needs Jupyter from Debian; `make deps`
-## installs it).
-test: deps lint unit test-paths fuzz notebooks
+## every GEMM path forced, a bounded fuzzing run of every input parser, every
+## notebook executed headless, then the real-browser tests (needs Jupyter,
+## PyTorch and Chromium from Debian; `make deps` installs them).
+test: deps lint unit test-paths fuzz notebooks test-browser
+# Under `make test` the tests that need PyTorch fail rather than skip when it
+# is missing (deps installs it).
+test: export DEEPNRC_REQUIRE_TORCH = 1
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -47,14 +50,30 @@ fuzz:
 	  $(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 2 || exit 1; \
 	done
 
-## notebooks: install the kernel into ./.jupyter and execute every notebook
-## (SCALE=quick by default; CI may use SCALE=smoke).
-notebooks: kernel
+## notebooks: install the kernel into the private ./.jupyter (the tests never
+## touch the user's Jupyter) and execute every notebook (SCALE=quick by
+## default; CI may use SCALE=smoke).
+notebooks: kernel-private
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks strip --check
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./cmd/deepnrc notebooks run --scale $(SCALE) --out notebooks-out
 	$(GO) run ./notebooks/exercises/gen -verify notebooks-out/exercises
 
+## test-browser: Jupyter Notebook on 127.0.0.1 with a token serving the tour
+## to headless Chromium (chromedriver): choose "Go (deepnrc)", Run All, no
+## cell errors, the SVG figures in the page; then a smoke-scale report.html:
+## its summary and its figures. Screenshots and logs go to ./browser-out.
+test-browser: kernel-private
+	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter DEEPNRC_BROWSER=1 DEEPNRC_BROWSER_OUT=$(CURDIR)/browser-out \
+	  $(GO) test -count=1 -timeout 15m -v -run 'TestTourInJupyter|TestReportInBrowser' ./internal/browser
+
+## kernel: install the "Go (deepnrc)" kernel where Jupyter looks: the user's
+## Jupyter data directory (`jupyter --data-dir`, e.g. ~/.local/share/jupyter),
+## or $$JUPYTER_DATA_DIR when it is set.
 kernel:
+	$(GO) run ./kernel install
+
+## kernel-private: the same kernel in ./.jupyter, for the tests.
+kernel-private:
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter $(GO) run ./kernel install
 
 ## deps: install the Debian packages the tests and notebooks need (root or sudo).
@@ -68,4 +87,4 @@ reproduce:
 	$(GO) run ./cmd/deepnrc reproduce --scale $(SCALE)
 
 clean:
-	rm -rf notebooks-out reproduce-out .jupyter
+	rm -rf notebooks-out reproduce-out browser-out pytorch-export .jupyter

@@ -130,3 +130,76 @@ func TestInstallRunUninstall(t *testing.T) {
 		t.Errorf("Jupyter still lists the removed kernel in %s:\n%s", dir, list)
 	}
 }
+
+// TestMakeKernelUserDataDir follows the README from a clean account: with
+// a fresh HOME and no Jupyter or deepnrc variables set, `make kernel`
+// installs the kernel into the user's Jupyter data directory, where `jupyter
+// kernelspec list` finds it, and `deepnrc doctor` then passes with the
+// notebooks ready. Only the Go caches are kept, so that nothing is
+// downloaded again.
+func TestMakeKernelUserDataDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds GoNB and runs Jupyter; skipped with -short")
+	}
+	for _, tool := range []string{"jupyter", "make"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed; to run this test: apt-get install -y --no-install-recommends make %s", tool, aptPackages)
+		}
+	}
+	root, err := moduleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOFLAGS", "GONOSUMDB", "GOTOOLCHAIN"} {
+		out, err := exec.Command("go", "env", v).Output()
+		if err != nil {
+			t.Fatalf("go env %s: %v", v, err)
+		}
+		if val := strings.TrimSpace(string(out)); val != "" {
+			env = append(env, v+"="+val)
+		}
+	}
+	runIn := func(name string, args ...string) (string, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir, cmd.Env = root, env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+
+	start := time.Now()
+	out, err := runIn("make", "kernel")
+	if err != nil {
+		t.Fatalf("make kernel: %v\n%s", err, out)
+	}
+	t.Logf("make kernel: %v", time.Since(start).Round(100*time.Millisecond))
+	want := filepath.Join(home, ".local", "share", "jupyter", "kernels", kernelName)
+	if !strings.Contains(out, "installed Jupyter kernel") || !strings.Contains(out, want) {
+		t.Errorf("make kernel did not report an install in %s:\n%s", want, out)
+	}
+
+	list, err := runIn("jupyter", "kernelspec", "list")
+	if err != nil {
+		t.Fatalf("jupyter kernelspec list: %v\n%s", err, list)
+	}
+	found := false
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == kernelName && f[1] == want {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("jupyter kernelspec list does not show %s at %s:\n%s", kernelName, want, list)
+	}
+
+	doc, err := runIn("go", "run", "./cmd/deepnrc", "doctor")
+	if err != nil {
+		t.Fatalf("deepnrc doctor failed after make kernel: %v\n%s", err, doc)
+	}
+	for _, w := range []string{"[ok]        deepnrc kernel  deepnrc at " + want, "notebooks:    ready", "all required checks OK"} {
+		if !strings.Contains(doc, w) {
+			t.Errorf("doctor output lacks %q:\n%s", w, doc)
+		}
+	}
+}

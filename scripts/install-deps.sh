@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages deepnrc's tests and notebooks need:
 # Jupyter (headless execution through nbclient/nbconvert), NumPy (the .npy
-# cross-check tests and the metric benchmark baseline). Idempotent.
+# cross-check tests and the metric benchmark baseline), PyTorch (the
+# examples/pytorch_export.py test and the training benchmark's baseline),
+# Chromium with its chromedriver and the Liberation fonts the figures are
+# laid out in (the real-browser tests of `make test-browser`). Idempotent.
 set -euo pipefail
-pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy)
+pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy python3-torch
+  chromium chromium-driver fonts-liberation)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,4 +24,5 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Wait for another apt run (e.g. unattended upgrades) instead of failing.
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}"

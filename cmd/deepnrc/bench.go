@@ -17,20 +17,34 @@ func init() {
 		name:    "bench",
 		summary: "benchmarks: `bench train` (training steps vs PyTorch), `bench matmul` (matrix products vs NumPy/OpenBLAS)",
 		run:     runBench,
+		examples: []string{
+			"deepnrc bench train                          # every case, against PyTorch (/usr/bin/python3)",
+			"deepnrc bench train --cases swimmer-mlp --no-torch --steps 10",
+			"deepnrc bench train --json > bench.json",
+			"deepnrc bench train --baselines native,SkylakeX   # PyTorch as OpenBLAS detects the CPU, and with its AVX-512 kernels forced",
+			"deepnrc bench matmul                         # deepnrc's GEMM vs stock simplego vs NumPy/OpenBLAS",
+		},
 	})
 }
 
+const benchUsage = "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--baselines native,CORE] [--python P | --no-torch] [--torch-threads N]\n       deepnrc bench matmul [--json] [--rounds R] [--seconds S] [--baselines native,CORE] [--python P | --no-numpy]"
+
 func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, benchUsage+"\n\nThe benchmarks are \"train\" and \"matmul\"; deepnrc bench train -h and deepnrc bench matmul -h list their flags.")
+		writeExamples(stdout, commands["bench"].examples)
+		return nil
+	}
 	if len(args) > 0 && args[0] == "matmul" {
 		return runBenchMatmul(args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "train" {
-		fmt.Fprintln(stderr, "Usage: deepnrc bench train [--json] [--steps N] [--rounds R] [--cases a,b] [--stock a,b] [--baselines native,CORE] [--python P | --no-torch] [--torch-threads N]")
-		fmt.Fprintln(stderr, "       deepnrc bench matmul [--json] [--rounds R] [--seconds S] [--baselines native,CORE] [--python P | --no-numpy]")
+		fmt.Fprintln(stderr, benchUsage)
 		return fmt.Errorf("unknown or missing benchmark: use \"train\" or \"matmul\"")
 	}
 	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "bench", benchUsage)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	steps := fs.Int("steps", 20, "timed steps per round")
 	rounds := fs.Int("rounds", 3, "interleaved rounds; the best is reported")
@@ -96,6 +110,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 func runBenchMatmul(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench matmul", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "bench", "Usage: deepnrc bench matmul [--json] [--rounds R] [--seconds S] [--baselines native,CORE] [--python P | --no-numpy]")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	rounds := fs.Int("rounds", 3, "interleaved rounds; the best is reported")
 	seconds := fs.Float64("seconds", 0.3, "least duration of one measurement")

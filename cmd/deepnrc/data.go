@@ -19,6 +19,11 @@ func init() {
 		name:    "data",
 		summary: "list, describe and fetch datasets (data list | info NAME | fetch NAME)",
 		run:     runData,
+		examples: []string{
+			"deepnrc data list",
+			"deepnrc data info swimmer            # N, shapes, Σ_Y spectrum, λ_min of the stand-in or real data",
+			"deepnrc data fetch sgemm             # download SGEMM from UCI (needs network)",
+		},
 	})
 }
 
@@ -46,6 +51,7 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return dataFetch(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, dataUsage)
+		writeExamples(stdout, commands["data"].examples)
 		return nil
 	}
 	fmt.Fprint(stderr, dataUsage)
@@ -73,6 +79,7 @@ func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
 func dataList(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("data list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "data", "Usage: deepnrc data list [-dir DIR]")
 	dir := fs.String("dir", data.DefaultDir(), "data directory")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -109,6 +116,7 @@ func dataList(args []string, stdout, stderr io.Writer) error {
 func dataInfo(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("data info", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "data", "Usage: deepnrc data info [flags] NAME")
 	var opt data.Options
 	fs.StringVar(&opt.Dir, "dir", data.DefaultDir(), "data directory")
 	src := fs.String("source", string(data.SourceAuto), "auto | standin | real")
@@ -134,6 +142,7 @@ func dataInfo(args []string, stdout, stderr io.Writer) error {
 func dataFetch(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("data fetch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "data", "Usage: deepnrc data fetch [-dir DIR] [-force] NAME")
 	dir := fs.String("dir", data.DefaultDir(), "data directory")
 	force := fs.Bool("force", false, "download again even if the file is present")
 	name, err := parseWithName(fs, args)

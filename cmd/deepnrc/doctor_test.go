@@ -34,7 +34,7 @@ func TestDoctorJSON(t *testing.T) {
 			failed = append(failed, c.Name)
 		}
 	}
-	for _, want := range []string{"backend config", "xla backend", "PJRT plugin", "NVIDIA GPU", "go toolchain", "goimports", "jupyter", "nbclient", "deepnrc kernel"} {
+	for _, want := range []string{"backend config", "run store", "xla backend", "PJRT plugin", "NVIDIA GPU", "go toolchain", "goimports", "jupyter", "nbclient", "deepnrc kernel"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no check %q in %v", want, names)
 		}

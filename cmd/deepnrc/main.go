@@ -21,6 +21,9 @@ import (
 type command struct {
 	name    string
 	summary string
+	// examples are shown in the command's -h, one command line each,
+	// optionally followed by "  # what it does".
+	examples []string
 	// run executes the command with the arguments that follow its name.
 	// It writes normal output to stdout and returns an error on failure.
 	run func(args []string, stdout, stderr io.Writer) error
@@ -47,6 +50,34 @@ func usage(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	writeExamples(w, []string{
+		"deepnrc reproduce --scale smoke               # every figure in seconds, report in ./reproduce-out",
+		"deepnrc measure --demo /tmp/deepnrc-demo      # measure bundled features",
+		"deepnrc doctor                                # what is installed, what is missing",
+	})
+}
+
+// writeExamples writes an "Examples:" block.
+func writeExamples(w io.Writer, examples []string) {
+	if len(examples) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nExamples:")
+	for _, e := range examples {
+		fmt.Fprintf(w, "  %s\n", e)
+	}
+}
+
+// setUsage makes fs's -h print the usage lines, the flags and the
+// command's examples.
+func setUsage(fs *flag.FlagSet, name, usageLines string) {
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, usageLines)
+		fmt.Fprintln(w, "\nFlags:")
+		fs.PrintDefaults()
+		writeExamples(w, commands[name].examples)
 	}
 }
 

@@ -16,6 +16,12 @@ func init() {
 		name:    "measure",
 		summary: "measure Deep NRC metrics of features exported from any framework (.npy/.csv)",
 		run:     runMeasure,
+		examples: []string{
+			"deepnrc measure --demo /tmp/deepnrc-demo",
+			"deepnrc measure --targets Y.npy --layer fc1=fc1.npy:fc1_W.npy --layer fc2=fc2.npy:fc2_W.npy",
+			"deepnrc measure --targets Y.csv --layer h=H.csv --rank 2 --json > metrics.json",
+			"/usr/bin/python3 examples/pytorch_export.py   # exports a PyTorch model and prints its measure command",
+		},
 	})
 }
 
@@ -48,11 +54,7 @@ func runMeasure(args []string, stdout, stderr io.Writer) error {
 	chunk := fs.Int("chunk-rows", measure.DefaultChunkRows, "rows read at a time (bounds memory)")
 	memory := memoryFlag(fs)
 	noOrient := fs.Bool("no-orientation-check", false, "do not check square weights against the next probe's features (for a layer that does not feed the next probe directly)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]")
-		fmt.Fprintln(stderr, "       deepnrc measure --demo DIR")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "measure", "Usage: deepnrc measure --targets Y.npy --layer fc1=H1.npy:W1.npy [--layer ...] [flags]\n       deepnrc measure --demo DIR")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -20,6 +20,11 @@ func init() {
 		name:    "notebooks",
 		summary: "list, run headless (GoNB kernel) or strip the notebooks",
 		run:     runNotebooks,
+		examples: []string{
+			"deepnrc notebooks list",
+			"deepnrc notebooks run --scale smoke 00-tour      # the tour, headless, into ./notebooks-out",
+			"deepnrc notebooks strip --check                  # fail if a notebook was committed with outputs",
+		},
 	})
 }
 
@@ -45,6 +50,7 @@ nothing and fails if any notebook has them (for CI).`
 func runNotebooks(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stdout, notebooksUsage)
+		writeExamples(stdout, commands["notebooks"].examples)
 		if len(args) == 0 {
 			return errors.New("missing subcommand: list, run or strip")
 		}
@@ -53,7 +59,12 @@ func runNotebooks(args []string, stdout, stderr io.Writer) error {
 	sub, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("notebooks "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, notebooksUsage) }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, notebooksUsage)
+		fmt.Fprintln(stderr, "\nFlags of "+sub+":")
+		fs.PrintDefaults()
+		writeExamples(stderr, commands["notebooks"].examples)
+	}
 	dir := fs.String("dir", "notebooks", "directory holding the notebooks")
 	switch sub {
 	case "list":

@@ -21,24 +21,31 @@ func init() {
 		name:    "reproduce",
 		summary: "reproduce the paper's figures and tables (fig1 … fig9, table1, table2, nrc2024)",
 		run:     runReproduce,
+		examples: []string{
+			"deepnrc reproduce --scale smoke                 # the pipeline end to end in seconds",
+			"deepnrc reproduce                               # every figure at quick scale (about 20 min on 2 cores)",
+			"deepnrc reproduce --out /tmp/fig2 fig2 fig6     # two figures only",
+			"GOMLX_BACKEND=xla:cuda deepnrc reproduce --scale paper   # the paper's settings, on a GPU",
+		},
 	})
 }
+
+// DefaultReproduceDir is where reproduce writes without --out (ignored by
+// the repository's .gitignore).
+const DefaultReproduceDir = "reproduce-out"
 
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scaleFlag := fs.String("scale", "", "experiment scale: quick (default, or $"+experiment.ScaleEnv+"), paper or smoke")
-	out := fs.String("out", "reproduce", "output directory for figures (SVG, PNG), data (JSON) and "+experiment.ReportFile)
+	out := fs.String("out", DefaultReproduceDir, "output directory for figures (SVG, PNG), data (JSON) and "+experiment.ReportFile)
 	storeDir := fs.String("store", "", "run store directory (default $"+train.EnvStoreDir+" or the user cache); finished runs are reused")
 	noStore := fs.Bool("no-store", false, "train in memory only: no checkpoints, nothing reused")
 	dataDir := fs.String("data", "", "data directory with the real datasets (default "+data.DefaultDir()+")")
 	source := fs.String("source", "", "data source: auto (real files when present, else stand-ins; default), standin or real")
 	quiet := fs.Bool("quiet", false, "no progress bars")
 	memory := memoryFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: deepnrc reproduce [flags] [FIG...]\n\nFIG is one of:", experiment.IDs(), "(none = all).\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "reproduce", fmt.Sprintf("Usage: deepnrc reproduce [flags] [FIG...]\n\nFIG is one of: %s (none = all).", strings.Join(experiment.IDs(), " ")))
 	names, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

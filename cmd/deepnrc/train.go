@@ -23,6 +23,11 @@ func init() {
 		name:    "train",
 		summary: "train a bias-free MLP on a dataset and measure Deep NRC layer by layer",
 		run:     runTrain,
+		examples: []string{
+			"deepnrc train --data swimmer --epochs 20 --layers 5 --width 64 --wd 5e-3",
+			"deepnrc train --data sgemm --epochs 50 --lr 0.05 --measure 10,20,50 --json > sgemm.jsonl",
+			"deepnrc data list                 # the dataset names",
+		},
 	})
 }
 
@@ -49,7 +54,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := train.DefaultConfig(100)
-	name := fs.String("data", "", "dataset name (see `deepnrc data list`)")
+	name := fs.String("data", "", "dataset `name` (list them with: deepnrc data list)")
 	source := fs.String("source", "auto", "data source: auto, standin or real")
 	n := fs.Int("n", 0, "number of samples (train + test); 0 = the dataset's default")
 	dataSeed := fs.Uint64("data-seed", 0, "seed of the stand-in data generator")
@@ -70,15 +75,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N epochs (checkpoints are always taken at measured epochs and at the end)")
 	ckptInterval := fs.Duration("checkpoint-interval", train.DefaultCheckpointInterval, "also checkpoint once this long has passed since the last checkpoint (0 turns it off); a crash loses at most about this much work")
 	memory := memoryFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: deepnrc train --data NAME [flags]")
-		fs.PrintDefaults()
-	}
+	noiseMax := fs.Float64("noise-max", nrc.DefaultRule().NoiseMax, "first-collapsed-layer rule: noise fraction at most this")
+	ckaMin := fs.Float64("cka-min", nrc.DefaultRule().CKAMin, "first-collapsed-layer rule: CKA at least this")
+	setUsage(fs, "train", "Usage: deepnrc train --data NAME [flags]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	rule := nrc.DefaultRule()
+	rule.NoiseMax, rule.CKAMin = *noiseMax, *ckaMin
+	if err := rule.Validate(); err != nil {
+		return err
 	}
 	if *name == "" {
 		fs.Usage()
@@ -159,14 +168,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "run %s (%s)\n", res.Key, res.Dir)
 	}
 	recs := nrc.Results(res.Records)
-	if err := recs.WriteTable(stdout, label, 0, nil); err != nil {
+	epoch := 0
+	if es := recs.MeasuredEpochs(label); len(es) > 0 {
+		epoch = es[len(es)-1]
+	}
+	if err := recs.WriteTable(stdout, label, epoch, nil); err != nil {
 		return err
 	}
-	rule := nrc.DefaultRule()
-	first := rule.FirstCollapsedLayer(recs, label, 0)
+	first := rule.FirstCollapsedLayer(recs, label, epoch)
 	if first == "" {
 		first = "none"
 	}
-	_, err = fmt.Fprintf(stdout, "first collapsed layer: %s (%s)\n", first, rule)
+	_, err = fmt.Fprintf(stdout, "first collapsed layer at epoch %d: %s (%s)\n", epoch, first, rule)
 	return err
 }

@@ -21,7 +21,8 @@ func TestTrainCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"run ", store, "fc1", "fc2", "fc3", "noise", "epoch 3: model_mse"} {
+	for _, want := range []string{"run ", store, "fc1", "fc2", "fc3", "noise", "epoch 3: model_mse",
+		"first collapsed layer at epoch 3: ", "(first layer with noise <= 0.2 and CKA >= 0.5, holding at every later probe)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -59,6 +60,7 @@ func TestTrainCommandErrors(t *testing.T) {
 		{[]string{"train", "-data", "swimmer", "-source", "standin", "-n", "50", "-measure", "1,x"}, "bad epoch"},
 		{[]string{"train", "-data", "carla2d", "-source", "standin", "-n", "20"}, "tabular data only"},
 		{[]string{"train", "-data", "swimmer", "-source", "standin", "-n", "50", "-lr", "0", "-no-store"}, "LearningRate"},
+		{[]string{"train", "-data", "swimmer", "-cka-min", "2"}, "CKA threshold 2 must lie in [0, 1]"},
 	} {
 		code, _, errOut := runArgs(t, tc.args...)
 		if code == 0 || !strings.Contains(errOut, tc.want) {

@@ -1,8 +1,16 @@
-// Package doctor inspects a machine for what deepnrc needs: the compiled-in
-// GoMLX backends and the chosen configuration, PJRT plugins for the XLA
-// backend, a visible NVIDIA GPU, and the notebook toolchain (Go, goimports,
-// Jupyter, nbclient, the deepnrc Jupyter kernel). Each check says OK or
-// MISSING and, when missing, how to fix it.
+// Package doctor inspects a machine for what deepnrc needs, in three groups:
+//
+//   - the main job (GroupMain, always required): a usable backend
+//     configuration and a writable run store, which is all `deepnrc
+//     reproduce`, `train` and `measure` need;
+//   - the notebooks (GroupNotebooks, optional unless Options.RequireNotebooks):
+//     the Go toolchain, Jupyter, nbclient and the deepnrc Jupyter kernel
+//     (which bundles its own goimports);
+//   - the accelerators (GroupAccelerators, optional unless asked for): the
+//     XLA backend, PJRT plugins and a visible NVIDIA GPU.
+//
+// Each check says OK or MISSING and, when missing, how to fix it; a report
+// fails (Report.OK) only when a required check is missing.
 //
 // Every probe of the machine goes through a System, so the checks run
 // unchanged against fakes in tests.
@@ -21,6 +29,7 @@ import (
 	"time"
 
 	"github.com/deepnrc/deepnrc/nrclib/backend"
+	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
 // KernelName is the name of the Jupyter kernel that `go run ./kernel
@@ -52,6 +61,15 @@ type System struct {
 	Compiled []string
 	// GoVersion is the Go version the running binary was built with.
 	GoVersion string
+	// StoreDir is the run store directory the main job would use ("" when
+	// none can be determined) and StoreErr why not.
+	StoreDir string
+	StoreErr error
+	// Writable reports whether files can be created in dir, or, when dir
+	// does not exist yet, in its nearest existing parent (nil: writable).
+	Writable func(dir string) error
+	// Stat reports whether a file exists (nil error) at path.
+	Stat func(path string) error
 }
 
 // commandTimeout bounds each external command a check runs.
@@ -63,6 +81,7 @@ func Host() System {
 	if err != nil {
 		home = ""
 	}
+	store, storeErr := train.DefaultStoreDir()
 	return System{
 		LookupEnv: os.LookupEnv,
 		LookPath:  exec.LookPath,
@@ -77,7 +96,38 @@ func Host() System {
 		Python:    "/usr/bin/python3",
 		Compiled:  backend.Compiled(),
 		GoVersion: runtime.Version(),
+		StoreDir:  store,
+		StoreErr:  storeErr,
+		Writable:  writable,
+		Stat:      func(p string) error { _, err := os.Stat(p); return err },
 	}
+}
+
+// writable creates and removes a temporary file in dir or, when dir does not
+// exist, in its nearest existing parent.
+func writable(dir string) error {
+	d := filepath.Clean(dir)
+	for {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return fmt.Errorf("no existing parent directory of %s", dir)
+		}
+		d = parent
+	}
+	f, err := os.CreateTemp(d, ".deepnrc-doctor-*")
+	if err != nil {
+		return fmt.Errorf("cannot create files in %s: %w", d, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // Status is the outcome of one check.
@@ -89,12 +139,34 @@ const (
 	Missing Status = "MISSING"
 )
 
+// Group names what a check is needed for.
+type Group string
+
+// The three groups, in report order.
+const (
+	// GroupMain is what the main job (reproduce, train, measure) needs;
+	// its checks are always required.
+	GroupMain Group = "main job"
+	// GroupNotebooks is what the Jupyter notebooks need; optional unless
+	// Options.RequireNotebooks.
+	GroupNotebooks Group = "notebooks"
+	// GroupAccelerators is the XLA backend, its plugins and a GPU; optional
+	// unless Options.RequireXLA or RequireGPU (or the backend config asks
+	// for XLA).
+	GroupAccelerators Group = "accelerators"
+)
+
+// Groups lists the groups in report order.
+var Groups = []Group{GroupMain, GroupNotebooks, GroupAccelerators}
+
 // Check is one line of the report.
 type Check struct {
 	Name   string `json:"name"`
 	Status Status `json:"status"`
-	// Optional checks do not make the report fail: the XLA backend, its
-	// plugins and a GPU are extras unless asked for.
+	// Group is what the check is needed for.
+	Group Group `json:"group"`
+	// Optional checks do not make the report fail: the notebook toolchain,
+	// the XLA backend, its plugins and a GPU are extras unless asked for.
 	Optional bool   `json:"optional"`
 	Detail   string `json:"detail"`
 	Fix      string `json:"fix,omitempty"`
@@ -116,6 +188,9 @@ type Report struct {
 
 // Options makes optional checks required.
 type Options struct {
+	// RequireNotebooks requires the notebook toolchain (Go, Jupyter,
+	// nbclient, the deepnrc kernel).
+	RequireNotebooks bool
 	// RequireXLA requires the XLA backend and a PJRT plugin.
 	RequireXLA bool
 	// RequireGPU requires a visible NVIDIA GPU and a CUDA plugin.
@@ -139,8 +214,26 @@ func Run(sys System, opt Options) *Report {
 	wantXLA := opt.RequireXLA || opt.RequireGPU || name == backend.XLA
 	wantGPU := opt.RequireGPU || (name == backend.XLA && plugin == "cuda")
 
+	// The main job.
 	r.add(r.checkConfig(sys, cfg, name))
-	r.add(checkXLACompiled(sys, wantXLA))
+	r.add(checkStore(sys))
+
+	// The notebooks.
+	optNB := !opt.RequireNotebooks
+	for _, c := range []Check{checkGo(sys), checkTool(sys, "jupyter", "runs and executes the notebooks",
+		"apt-get install --no-install-recommends "+JupyterPackages)} {
+		r.addIn(GroupNotebooks, optNB, c)
+	}
+	jupyterOK := r.Checks[len(r.Checks)-1].Status == OK
+	r.addIn(GroupNotebooks, optNB, checkNBClient(sys))
+	kernel, kernelDir := checkKernel(sys, jupyterOK)
+	r.addIn(GroupNotebooks, optNB, kernel)
+	// GoNB runs goimports on every cell; the deepnrc kernel brings its own,
+	// so one on PATH is never required.
+	r.addIn(GroupNotebooks, true, checkGoimports(sys, kernelDir))
+
+	// The accelerators.
+	r.addIn(GroupAccelerators, !wantXLA, checkXLACompiled(sys))
 	if v, ok := sys.LookupEnv(backend.EnvPluginPath); ok {
 		r.PluginPathEnv = &v
 	}
@@ -150,28 +243,33 @@ func Run(sys System, opt Options) *Report {
 		r.Plugins = []backend.Plugin{}
 	}
 	r.CUDADataDir = backend.CUDADataDir(r.SearchPaths)
-	r.add(r.checkPlugins(wantXLA, wantGPU, name == backend.XLA, plugin))
-	r.add(r.checkGPU(sys, wantGPU))
-	r.add(checkGo(sys))
-	goimports := checkTool(sys, "goimports", "GoNB runs goimports on every cell",
-		"from the repository root: go build -o \"$(go env GOPATH)/bin/\" golang.org/x/tools/cmd/goimports  (and put $(go env GOPATH)/bin on PATH)")
-	jupyter := checkTool(sys, "jupyter", "runs and executes the notebooks",
-		"apt-get install --no-install-recommends "+JupyterPackages)
-	nbclient := checkNBClient(sys)
-	kernel := checkKernel(sys, jupyter.Status == OK)
-	if kernel.Status == OK && goimports.Status != OK {
-		// The deepnrc kernel bundles its own goimports.
-		goimports.Optional = true
-		goimports.Detail += "; the deepnrc kernel bundles its own"
-	}
-	r.add(goimports)
-	r.add(jupyter)
-	r.add(nbclient)
-	r.add(kernel)
+	r.addIn(GroupAccelerators, !wantXLA, r.checkPlugins(wantGPU, name == backend.XLA, plugin))
+	r.addIn(GroupAccelerators, !wantGPU, r.checkGPU(sys))
 	return r
 }
 
-func (r *Report) add(c Check) { r.Checks = append(r.Checks, c) }
+// add appends a required check of the main job.
+func (r *Report) add(c Check) {
+	c.Group = GroupMain
+	r.Checks = append(r.Checks, c)
+}
+
+// addIn appends c to group g, optional or not.
+func (r *Report) addIn(g Group, optional bool, c Check) {
+	c.Group, c.Optional = g, optional
+	r.Checks = append(r.Checks, c)
+}
+
+// GroupOK reports whether every check of group g passed (optional ones
+// included): whether that part of deepnrc is ready to use.
+func (r *Report) GroupOK(g Group) bool {
+	for _, c := range r.Checks {
+		if c.Group == g && c.Status != OK {
+			return false
+		}
+	}
+	return true
+}
 
 // OK reports whether every required check passed.
 func (r *Report) OK() bool {
@@ -216,8 +314,33 @@ func (r *Report) checkConfig(sys System, cfg, name string) Check {
 	return c
 }
 
-func checkXLACompiled(sys System, want bool) Check {
-	c := Check{Name: "xla backend", Optional: !want}
+// checkStore checks that the run store, where training runs keep their
+// checkpoints and results, can be written.
+func checkStore(sys System) Check {
+	c := Check{Name: "run store"}
+	fix := "set DEEPNRC_STORE to a writable directory (or pass --store DIR, or --no-store to keep runs in memory)"
+	if sys.StoreErr != nil || sys.StoreDir == "" {
+		c.Status, c.Fix = Missing, fix
+		c.Detail = "no run store directory"
+		if sys.StoreErr != nil {
+			c.Detail += ": " + sys.StoreErr.Error()
+		}
+		return c
+	}
+	if sys.Writable == nil {
+		c.Status, c.Detail = OK, sys.StoreDir+" (not checked for writing)"
+		return c
+	}
+	if err := sys.Writable(sys.StoreDir); err != nil {
+		c.Status, c.Detail, c.Fix = Missing, sys.StoreDir+": "+err.Error(), fix
+		return c
+	}
+	c.Status, c.Detail = OK, sys.StoreDir+" (writable)"
+	return c
+}
+
+func checkXLACompiled(sys System) Check {
+	c := Check{Name: "xla backend"}
 	if slices.Contains(sys.Compiled, backend.XLA) {
 		c.Status, c.Detail = OK, "compiled in (build tag xla)"
 		return c
@@ -227,8 +350,8 @@ func checkXLACompiled(sys System, want bool) Check {
 	return c
 }
 
-func (r *Report) checkPlugins(wantXLA, wantGPU, xlaConfig bool, plugin string) Check {
-	c := Check{Name: "PJRT plugin", Optional: !wantXLA}
+func (r *Report) checkPlugins(wantGPU, xlaConfig bool, plugin string) Check {
+	c := Check{Name: "PJRT plugin"}
 	var names []string
 	for _, p := range r.Plugins {
 		names = append(names, p.Name+" ("+p.Path+")")
@@ -267,8 +390,8 @@ func (r *Report) checkPlugins(wantXLA, wantGPU, xlaConfig bool, plugin string) C
 	return c
 }
 
-func (r *Report) checkGPU(sys System, want bool) Check {
-	c := Check{Name: "NVIDIA GPU", Optional: !want}
+func (r *Report) checkGPU(sys System) Check {
+	c := Check{Name: "NVIDIA GPU"}
 	devs, _ := sys.Glob("/dev/nvidia*")
 	r.GPUDevices = devs
 	if r.GPUDevices == nil {
@@ -340,17 +463,22 @@ func checkNBClient(sys System) Check {
 	return c
 }
 
-func checkKernel(sys System, haveJupyter bool) Check {
+// kernelFix installs the kernel where Jupyter looks.
+const kernelFix = "from the repository root: make kernel (or go run ./kernel install); it installs into Jupyter's user data directory, or $JUPYTER_DATA_DIR when set"
+
+// checkKernel checks that Jupyter lists the deepnrc kernel; it also
+// returns the kernel's directory ("" when not found).
+func checkKernel(sys System, haveJupyter bool) (Check, string) {
 	c := Check{Name: "deepnrc kernel"}
-	fix := "from the repository root: go run ./kernel install"
+	fix := kernelFix
 	if !haveJupyter {
 		c.Status, c.Detail, c.Fix = Missing, "not checked: jupyter not on PATH", fix
-		return c
+		return c, ""
 	}
 	out, err := sys.Output("jupyter", "kernelspec", "list", "--json")
 	if err != nil {
 		c.Status, c.Detail, c.Fix = Missing, "jupyter kernelspec list --json failed: "+errText(err), fix
-		return c
+		return c, ""
 	}
 	var list struct {
 		Kernelspecs map[string]struct {
@@ -359,7 +487,7 @@ func checkKernel(sys System, haveJupyter bool) Check {
 	}
 	if err := json.Unmarshal(out, &list); err != nil {
 		c.Status, c.Detail, c.Fix = Missing, "cannot parse jupyter kernelspec list --json: "+err.Error(), fix
-		return c
+		return c, ""
 	}
 	k, ok := list.Kernelspecs[KernelName]
 	if !ok {
@@ -370,9 +498,28 @@ func checkKernel(sys System, haveJupyter bool) Check {
 		slices.Sort(names)
 		c.Status, c.Fix = Missing, fix
 		c.Detail = fmt.Sprintf("no kernel %q among [%s]", KernelName, strings.Join(names, " "))
-		return c
+		return c, ""
 	}
 	c.Status, c.Detail = OK, KernelName+" at "+k.ResourceDir
+	return c, k.ResourceDir
+}
+
+// checkGoimports finds the goimports GoNB will run: the deepnrc kernel's
+// own (kernelDir/libexec/goimports) or one on PATH.
+func checkGoimports(sys System, kernelDir string) Check {
+	c := Check{Name: "goimports"}
+	if kernelDir != "" && sys.Stat != nil {
+		own := filepath.Join(kernelDir, "libexec", "goimports")
+		if sys.Stat(own) == nil {
+			c.Status, c.Detail = OK, "bundled with the deepnrc kernel ("+own+")"
+			return c
+		}
+	}
+	if p, err := sys.LookPath("goimports"); err == nil {
+		c.Status, c.Detail = OK, p
+		return c
+	}
+	c.Status, c.Detail = Missing, "not needed on PATH: the deepnrc kernel bundles its own (installing the kernel brings it)"
 	return c
 }
 

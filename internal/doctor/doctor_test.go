@@ -19,6 +19,9 @@ type fake struct {
 	path    map[string]string // executable -> location
 	outputs map[string]string // "name arg..." -> stdout; absent = command fails
 	devices []string
+	files   map[string]bool // paths that exist
+	// readOnly makes the run store unwritable.
+	readOnly bool
 }
 
 func (f *fake) system(home string, compiled ...string) System {
@@ -47,17 +50,31 @@ func (f *fake) system(home string, compiled ...string) System {
 		Python:    "/usr/bin/python3",
 		Compiled:  compiled,
 		GoVersion: "go1.26.8",
+		StoreDir:  filepath.Join(home, ".cache", "deepnrc"),
+		Writable: func(dir string) error {
+			if f.readOnly {
+				return errors.New("permission denied")
+			}
+			return nil
+		},
+		Stat: func(p string) error {
+			if f.files[p] {
+				return nil
+			}
+			return os.ErrNotExist
+		},
 	}
 }
 
-// healthyNotebookMachine has Go, goimports, Jupyter, nbclient and the kernel,
-// and nothing for XLA.
+// healthyNotebookMachine has Go, Jupyter, nbclient and the kernel (with its
+// own goimports, none on PATH), and nothing for XLA.
 func healthyNotebookMachine() *fake {
 	return &fake{
 		env: map[string]string{},
 		path: map[string]string{
-			"go": "/usr/local/go/bin/go", "goimports": "/home/u/go/bin/goimports", "jupyter": "/usr/bin/jupyter",
+			"go": "/usr/local/go/bin/go", "jupyter": "/usr/bin/jupyter",
 		},
+		files: map[string]bool{"/home/u/.local/share/jupyter/kernels/deepnrc/libexec/goimports": true},
 		outputs: map[string]string{
 			"go version":                          "go version go1.26.8 linux/amd64\n",
 			"/usr/bin/python3 -c import nbclient": "",
@@ -114,18 +131,28 @@ PJRT plugin search (PJRT_PLUGIN_LIBRARY_PATH unset; go-xla's default order):
   /usr/local/lib/gomlx/pjrt
 PJRT plugins found:   none
 
-[OK]      backend config  go:parallelism=-1,dotgeneral_large (default; GOMLX_BACKEND unset)
-[MISSING] xla backend     not compiled in; this binary has only the pure-Go backend (optional)
-                          fix: rebuild with cgo and the xla tag: go build -tags xla -o deepnrc ./cmd/deepnrc  (needs gcc), or use the Docker images in docker/
-[MISSING] PJRT plugin     no pjrt_c_api_*_plugin.so in the searched directories (optional)
-                          fix: on a machine with network: go run ./cmd/install-pjrt -dir /usr/local/lib/go-xla, then export PJRT_PLUGIN_LIBRARY_PATH=/usr/local/lib/go-xla; or use the Docker images in docker/
-[MISSING] NVIDIA GPU      no /dev/nvidia* devices; nvidia-smi not on PATH (optional)
-                          fix: needed only for xla:cuda: run on a machine with an NVIDIA GPU and driver; in Docker pass --gpus all (NVIDIA Container Toolkit)
-[OK]      go toolchain    go version go1.26.8 linux/amd64 (this binary: go1.26.8)
-[OK]      goimports       /home/u/go/bin/goimports
-[OK]      jupyter         /usr/bin/jupyter
-[OK]      nbclient        /usr/bin/python3 imports nbclient
-[OK]      deepnrc kernel  deepnrc at /home/u/.local/share/jupyter/kernels/deepnrc
+Main job (deepnrc reproduce, train, measure): required
+[ok]        backend config  go:parallelism=-1,dotgeneral_large (default; GOMLX_BACKEND unset)
+[ok]        run store       HOME/.cache/deepnrc (writable)
+
+Notebooks (Jupyter with the "Go (deepnrc)" kernel): optional (-require-notebooks makes it required)
+[ok]        go toolchain    go version go1.26.8 linux/amd64 (this binary: go1.26.8)
+[ok]        jupyter         /usr/bin/jupyter
+[ok]        nbclient        /usr/bin/python3 imports nbclient
+[ok]        deepnrc kernel  deepnrc at /home/u/.local/share/jupyter/kernels/deepnrc
+[ok]        goimports       bundled with the deepnrc kernel (/home/u/.local/share/jupyter/kernels/deepnrc/libexec/goimports)
+
+Accelerators (XLA backend, PJRT plugins, GPU): optional (-require-xla, -require-gpu make it required)
+[optional]  xla backend     not compiled in; this binary has only the pure-Go backend
+                            fix: rebuild with cgo and the xla tag: go build -tags xla -o deepnrc ./cmd/deepnrc  (needs gcc), or use the Docker images in docker/
+[optional]  PJRT plugin     no pjrt_c_api_*_plugin.so in the searched directories
+                            fix: on a machine with network: go run ./cmd/install-pjrt -dir /usr/local/lib/go-xla, then export PJRT_PLUGIN_LIBRARY_PATH=/usr/local/lib/go-xla; or use the Docker images in docker/
+[optional]  NVIDIA GPU      no /dev/nvidia* devices; nvidia-smi not on PATH
+                            fix: needed only for xla:cuda: run on a machine with an NVIDIA GPU and driver; in Docker pass --gpus all (NVIDIA Container Toolkit)
+
+main job:     ready
+notebooks:    ready
+accelerators: not set up (optional), missing xla backend, PJRT plugin, NVIDIA GPU
 
 all required checks OK
 `
@@ -135,40 +162,98 @@ all required checks OK
 	}
 }
 
+// A fresh machine with no notebook toolchain can still run the main job:
+// the report passes, the notebook items are optional with a fix each, and
+// -require-notebooks makes them required (goimports never: the kernel
+// bundles its own).
 func TestMissingNotebookTools(t *testing.T) {
 	f := &fake{env: map[string]string{}, path: map[string]string{}, outputs: map[string]string{}}
 	r := Run(f.system(t.TempDir(), "go"), Options{})
-	want := []string{"go toolchain", "goimports", "jupyter", "nbclient", "deepnrc kernel"}
+	if !r.OK() || !r.GroupOK(GroupMain) || r.GroupOK(GroupNotebooks) {
+		t.Fatalf("no notebook tools: OK=%v main=%v notebooks=%v, failed %v", r.OK(), r.GroupOK(GroupMain), r.GroupOK(GroupNotebooks), r.Failed())
+	}
+	want := []string{"go toolchain", "jupyter", "nbclient", "deepnrc kernel"}
+	r = Run(f.system(t.TempDir(), "go"), Options{RequireNotebooks: true})
 	if got := r.Failed(); strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Fatalf("Failed() = %q, want %q", got, want)
+		t.Fatalf("RequireNotebooks: Failed() = %q, want %q", got, want)
 	}
 	for _, n := range want {
-		if c := find(t, r, n); c.Fix == "" {
-			t.Errorf("check %q missing without a fix", n)
+		c := find(t, r, n)
+		if c.Fix == "" || c.Group != GroupNotebooks {
+			t.Errorf("check %q: %+v, want a fix in group notebooks", n, c)
 		}
 	}
-	if c := find(t, r, "jupyter"); !strings.Contains(c.Fix, "python3-nbclient") {
-		t.Errorf("jupyter fix %q does not name the packages", c.Fix)
+	if c := find(t, r, "goimports"); c.Status != Missing || !c.Optional || Label(c) != "[optional]" {
+		t.Errorf("goimports with -require-notebooks: %+v, want optional", c)
 	}
-	if c := find(t, r, "deepnrc kernel"); !strings.Contains(c.Detail, "not checked") || !strings.Contains(c.Fix, "go run ./kernel install") {
+	if c := find(t, r, "jupyter"); !strings.Contains(c.Fix, "python3-nbclient") || Label(c) != "[missing]" {
+		t.Errorf("jupyter check %+v does not name the packages or is not [missing]", c)
+	}
+	if c := find(t, r, "deepnrc kernel"); !strings.Contains(c.Detail, "not checked") || !strings.Contains(c.Fix, "make kernel") {
 		t.Errorf("kernel check without jupyter: %+v", c)
 	}
 }
 
-func TestGoimportsOptionalWithKernel(t *testing.T) {
+// goimports is found in the kernel directory, else on PATH, and is never
+// required.
+func TestGoimportsBundledWithKernel(t *testing.T) {
 	f := healthyNotebookMachine()
-	delete(f.path, "goimports")
-	r := Run(f.system(t.TempDir(), "go"), Options{})
-	if c := find(t, r, "goimports"); c.Status != Missing || !c.Optional || !strings.Contains(c.Detail, "bundles its own") {
-		t.Fatalf("goimports check with the kernel installed = %+v", c)
+	r := Run(f.system(t.TempDir(), "go"), Options{RequireNotebooks: true})
+	if c := find(t, r, "goimports"); c.Status != OK || !strings.Contains(c.Detail, "bundled with the deepnrc kernel") {
+		t.Fatalf("goimports with the kernel installed = %+v", c)
 	}
-	if !r.OK() {
+	if !r.OK() || !r.GroupOK(GroupNotebooks) {
 		t.Fatalf("Failed() = %q", r.Failed())
 	}
 	f.outputs["jupyter kernelspec list --json"] = `{"kernelspecs": {}}`
-	r = Run(f.system(t.TempDir(), "go"), Options{})
-	if got := strings.Join(r.Failed(), ","); got != "goimports,deepnrc kernel" {
-		t.Fatalf("no kernel, no goimports: Failed() = %q", got)
+	r = Run(f.system(t.TempDir(), "go"), Options{RequireNotebooks: true})
+	if got := strings.Join(r.Failed(), ","); got != "deepnrc kernel" {
+		t.Fatalf("no kernel, no goimports: Failed() = %q, want only the kernel", got)
+	}
+	if c := find(t, r, "goimports"); c.Status != Missing || !c.Optional {
+		t.Errorf("goimports without kernel = %+v", c)
+	}
+	f.path["goimports"] = "/home/u/go/bin/goimports"
+	if c := find(t, Run(f.system(t.TempDir(), "go"), Options{}), "goimports"); c.Status != OK || c.Detail != "/home/u/go/bin/goimports" {
+		t.Errorf("goimports on PATH = %+v", c)
+	}
+}
+
+// An unwritable run store stops the main job.
+func TestRunStoreNotWritable(t *testing.T) {
+	f := healthyNotebookMachine()
+	f.readOnly = true
+	r := Run(f.system(t.TempDir(), "go"), Options{})
+	c := find(t, r, "run store")
+	if c.Status != Missing || c.Optional || !strings.Contains(c.Detail, "permission denied") || !strings.Contains(c.Fix, "DEEPNRC_STORE") {
+		t.Fatalf("run store check = %+v", c)
+	}
+	if r.OK() || r.GroupOK(GroupMain) {
+		t.Fatal("report OK with an unwritable run store")
+	}
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if s := buf.String(); !strings.Contains(s, "[missing]   run store") || !strings.Contains(s, "main job:     NOT READY, missing run store") {
+		t.Errorf("text report:\n%s", s)
+	}
+}
+
+// The real writable check: a fresh directory under an existing one is
+// writable (and nothing is left behind); a file is not a directory.
+func TestWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := writable(filepath.Join(dir, "not", "yet")); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("writable left %d files behind", len(left))
+	}
+	file := filepath.Join(dir, "f")
+	touch(t, file)
+	if err := writable(file); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("writable(file) = %v", err)
 	}
 }
 

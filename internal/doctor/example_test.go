@@ -9,7 +9,9 @@ import (
 
 // Run checks a machine through a System; here a made-up one that has Go and
 // Jupyter but neither nbclient nor the deepnrc kernel, and asks for a
-// pure-Go configuration that would deadlock.
+// pure-Go configuration that would deadlock. The bad configuration stops the
+// main job; the missing notebook items are optional until
+// RequireNotebooks asks for them.
 func ExampleRun() {
 	sys := doctor.System{
 		LookupEnv: func(k string) (string, bool) {
@@ -38,11 +40,15 @@ func ExampleRun() {
 		Python:    "/usr/bin/python3",
 		Compiled:  []string{"go"},
 		GoVersion: "go1.26.8",
+		StoreDir:  "/home/u/.cache/deepnrc",
 	}
 	r := doctor.Run(sys, doctor.Options{})
 	fmt.Println("OK:", r.OK())
 	fmt.Println("missing:", r.Failed())
+	r = doctor.Run(sys, doctor.Options{RequireNotebooks: true})
+	fmt.Println("missing with notebooks required:", r.Failed())
 	// Output:
 	// OK: false
-	// missing: [backend config nbclient deepnrc kernel]
+	// missing: [backend config]
+	// missing with notebooks required: [backend config nbclient deepnrc kernel]
 }

@@ -65,8 +65,36 @@ func drawFigure(spec *Spec, res *Result) (*plot.Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	fig.Title = fmt.Sprintf("%s (%s scale): %s", spec.Paper, spec.Scale, spec.Title)
+	fig.Title = fmt.Sprintf("%s, %s scale, as trained: %s", spec.Paper, spec.Scale, trainedModels(spec))
 	return fig, nil
+}
+
+// trainedModels names the networks as trained at the spec's scale, column
+// by column ("Reacher: 8-layer bias-free MLP, width 64"), so that a figure
+// says what it shows rather than only the paper's setup. Columns with the
+// same model and dataset share one entry.
+func trainedModels(spec *Spec) string {
+	var order []string
+	cols := map[string][]string{}
+	for _, c := range spec.Columns {
+		seen := map[string]bool{}
+		for _, r := range c.Runs {
+			m := r.Model.String()
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			if _, ok := cols[m]; !ok {
+				order = append(order, m)
+			}
+			cols[m] = append(cols[m], c.Title)
+		}
+	}
+	parts := make([]string, len(order))
+	for i, m := range order {
+		parts[i] = strings.Join(cols[m], ", ") + ": " + m
+	}
+	return strings.Join(parts, "; ")
 }
 
 func isResNet(rs *RunSpec) bool { return rs.Model.ResNet != nil }
@@ -145,7 +173,7 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 		ps.Run = main.SeedRuns()[0]
 	}
 	if row.Target != "" {
-		ps.TargetLabel = "target"
+		ps.TargetLabel = plot.ReferenceLabel(row.Target)
 	}
 	ps.Layers = runLayers(res.Records, main.SeedRuns()[0])
 	if isResNet(main) {

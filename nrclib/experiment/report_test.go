@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 )
 
@@ -245,5 +247,76 @@ func TestReportCoversEveryResultInTheDirectory(t *testing.T) {
 		if !bytes.Contains(page, []byte(id)) {
 			t.Errorf("report lacks %s", id)
 		}
+	}
+}
+
+// The combined report leads with a summary (claims held in all and per
+// experiment, a stand-in banner), has a table of contents whose links all
+// have targets, states notes common to every section and the datasets once,
+// scores a table without claims as such (not "0 of 0"), and its figures
+// name the networks as trained and the model's MSE line as such.
+func TestReportSummaryStatesThingsOnce(t *testing.T) {
+	a, b := fakeResult(t), fakeResult(t)
+	b.Spec.ID, b.Spec.Paper = "demo2", "Demo figure 2"
+	sw := data.Summary{Name: "swimmer", StandsInFor: "Swimmer (MuJoCo)", Description: "a stand-in described once", NTrain: 80, NTest: 20, TargetDim: 2}
+	shared := "Smoke scale: the same caveat for every section."
+	for _, r := range []*Result{a, b} {
+		r.Datasets = []data.Summary{sw}
+		r.Spec.Notes = append(r.Spec.Notes, shared)
+	}
+	a.Spec.Notes = append(a.Spec.Notes, "only in demo")
+	tab := &Result{Spec: &Spec{ID: "tab", Kind: KindTable, Paper: "Table X", Title: "a table", Scale: Smoke, Notes: []string{shared}},
+		Datasets: []data.Summary{sw}, Tables: []Table{{Title: "Numbers", Header: []string{"a"}, Rows: [][]string{{"1"}}}}}
+	page, err := HTMLReport([]*Result{a, b, tab}, "report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, page)
+	s := string(page)
+	count := func(sub string) int { return strings.Count(s, sub) }
+	if !strings.Contains(s, `<span class="verdict some">2 of 4 claims hold</span> across 3 experiments`) {
+		t.Error("no headline with the claims held in all (1 of 2 in each figure, none in the table)")
+	}
+	if count("All data in this report are offline stand-ins") != 1 {
+		t.Error("no stand-in banner")
+	}
+	if count("a table: no claims to check") != 2 || strings.Contains(s, "0 of 0") {
+		t.Error("the table is not scored as having no claims (summary and section)")
+	}
+	if n := count(shared); n != 1 {
+		t.Errorf("the note common to every section appears %d times, want once", n)
+	}
+	if n := count(">constructed<") + count("</i> constructed<"); n != 1 || !strings.Contains(s, "<i>Demo figure, Demo figure 2:</i> constructed") {
+		t.Errorf("a note of two of the three sections appears %d times, or without where it applies", n)
+	}
+	if n := count("only in demo"); n != 1 {
+		t.Errorf("a note of one section appears %d times", n)
+	}
+	if n := count("a stand-in described once"); n != 1 {
+		t.Errorf("the dataset description appears %d times, want once", n)
+	}
+	if i, j := strings.Index(s, `id="summary"`), strings.Index(s, `<section id="demo"`); i < 0 || j < 0 || i > j {
+		t.Error("the summary does not come before the sections")
+	}
+	for _, m := range regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(s, -1) {
+		if !strings.Contains(s, `id="`+m[1]+`"`) {
+			t.Errorf("link #%s has no target", m[1])
+		}
+	}
+	// The figure: the model's MSE line is named as such, the title says
+	// what was trained.
+	svg, err := a.Figure.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(svg, []byte(">model train MSE<")) || bytes.Contains(svg, []byte(">target<")) {
+		t.Error(`the probe panel's reference line is not labelled "model train MSE"`)
+	}
+	want := "Demo figure, smoke scale, as trained: Demo: " + a.Spec.Columns[0].Runs[0].Model.String()
+	if a.Figure.Title != want {
+		t.Errorf("figure title %q, want %q", a.Figure.Title, want)
+	}
+	if !strings.Contains(s, "As trained here (smoke scale):</b> Demo: "+a.Spec.Columns[0].Runs[0].Model.String()) {
+		t.Error("the section does not say what was trained")
 	}
 }

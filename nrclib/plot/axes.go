@@ -25,16 +25,6 @@ const (
 	ScaleLog
 )
 
-// isErrorMetric reports whether metric is an error (MSE) that the paper
-// draws on a log axis.
-func isErrorMetric(metric string) bool {
-	switch metric {
-	case "probe_mse", "probe_mse_paper", "model_mse", "train_mse", "test_mse":
-		return true
-	}
-	return false
-}
-
 func (s Scale) log(metric string) bool {
 	switch s {
 	case ScaleLog:
@@ -42,15 +32,16 @@ func (s Scale) log(metric string) bool {
 	case ScaleLinear:
 		return false
 	}
-	return isErrorMetric(metric)
+	return AxisOf(metric).Log
 }
 
-// Font sizes, in points.
+// Font sizes, in points. A figure is shown at its natural size (1 pt =
+// 4/3 CSS px), so tick labels read at about 13 px.
 const (
-	titleSize     = 11
-	axisLabelSize = 9
-	tickSize      = 8
-	legendSize    = 7.5
+	titleSize     = 12
+	axisLabelSize = 11
+	tickSize      = 10
+	legendSize    = 9.5
 )
 
 // newPlot returns a gonum plot styled for the figures.
@@ -66,9 +57,109 @@ func newPlot(title string) *gplot.Plot {
 	}
 	p.Legend.TextStyle.Font.Size = font.Length(legendSize)
 	p.Legend.Top = true
-	p.Legend.ThumbnailWidth = vg.Points(18)
+	p.Legend.ThumbnailWidth = vg.Points(20)
 	p.Legend.Padding = vg.Points(1.5)
 	return p
+}
+
+// finishYAxis sets the y axis of a finished panel of metric: a log axis,
+// or a linear one within the metric's domain (AxisOf) with NiceTicks.
+func finishYAxis(p *gplot.Plot, metric string, log bool) error {
+	if log {
+		return finishLogAxis(&p.Y)
+	}
+	dom := AxisOf(metric)
+	finishLinearAxis(&p.Y, dom.Min, dom.Max)
+	return nil
+}
+
+// finishLinearAxis sets a's range to the data padded by 5 % and rounded out
+// to the nice tick step, clamped to [lo, hi] (the metric's domain), and
+// marks it with NiceTicks.
+func finishLinearAxis(a *gplot.Axis, lo, hi float64) {
+	a.Tick.Marker = NiceTicks{}
+	if !(a.Max >= a.Min) || math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) {
+		return
+	}
+	min, max := a.Min, a.Max
+	span := max - min
+	if span == 0 {
+		span = math.Max(math.Abs(max)*0.2, 0.1)
+	}
+	min, max = min-0.05*span, max+0.05*span
+	step := niceStep(max-min, 5)
+	min, max = math.Floor(min/step+1e-9)*step, math.Ceil(max/step-1e-9)*step
+	min, max = math.Max(min, lo), math.Min(max, hi)
+	if max <= min {
+		max = min + step
+	}
+	a.Min, a.Max = min, max
+}
+
+// niceStep returns the step 1, 2 or 5 × 10^k that divides span into at
+// most about n intervals.
+func niceStep(span float64, n int) float64 {
+	if !(span > 0) || math.IsInf(span, 0) {
+		return 1
+	}
+	raw := span / float64(n)
+	base := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*base >= raw*(1-1e-9) {
+			return m * base
+		}
+	}
+	return 10 * base
+}
+
+// NiceTicks marks a linear axis at multiples of a step of 1, 2 or 5 × 10^k
+// (about five labelled ticks; no 2.5 steps), with unlabelled minor ticks
+// half-way. Labels have as few digits as the step needs: "0", "0.2", "1",
+// "250", never "12.50". With Integer (an epoch axis) the step is at least
+// 1 and minor ticks fall on whole numbers only.
+type NiceTicks struct {
+	Integer bool
+}
+
+// Ticks implements gonum/plot's Ticker.
+func (nt NiceTicks) Ticks(min, max float64) []gplot.Tick {
+	if !(max > min) || math.IsInf(min, 0) || math.IsInf(max, 0) {
+		return nil
+	}
+	step := niceStep(max-min, 5)
+	if nt.Integer && step < 1 {
+		step = 1
+	}
+	digits := 0
+	if step < 1 {
+		digits = int(math.Ceil(-math.Log10(step) - 1e-9))
+	}
+	eps := step * 1e-9
+	var ticks []gplot.Tick
+	first := math.Ceil((min - eps) / (step / 2))
+	for i := first; i*step/2 <= max+eps; i++ {
+		v := i * step / 2
+		if nt.Integer && v != math.Trunc(v) {
+			continue
+		}
+		t := gplot.Tick{Value: v}
+		if math.Mod(i, 2) == 0 {
+			t.Label = formatTick(v, digits)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+// formatTick formats v rounded to digits decimals with no trailing zeros
+// and no "-0".
+func formatTick(v float64, digits int) string {
+	scale := math.Pow(10, float64(digits))
+	v = math.Round(v*scale) / scale
+	if v == 0 {
+		v = 0 // drops the sign of -0
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // logValue checks v for a log axis: values ≤ 0 are an error unless floor is
@@ -81,49 +172,6 @@ func logValue(v, floor float64, what string) (float64, error) {
 		return 0, fmt.Errorf("plot: %s is %g, which a log axis cannot show; set YScale: plot.ScaleLinear, or LogFloor to a positive value to clamp such values", what, v)
 	}
 	return v, nil
-}
-
-// finishLegend, called after the last legend entry (named in names) is
-// added, leaves room for the legend above (or below) the data and paints a
-// backdrop behind it.
-func finishLegend(p *gplot.Plot, names []string, log bool) {
-	if len(names) == 0 {
-		return
-	}
-	reserveLegendRoom(&p.Y, len(names), p.Legend.Top, log)
-	p.Add(&legendBackdrop{names: names})
-}
-
-// reserveLegendRoom widens a (before any log ticks are set) so that the data
-// leave a band free for a legend of n entries at the top (or bottom) of the
-// data area. The band is a fraction of the axis: it cannot know the final
-// panel size, so it assumes a panel about as tall as the default.
-func reserveLegendRoom(a *gplot.Axis, n int, top, log bool) {
-	if n == 0 || !(a.Max >= a.Min) || math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) {
-		return
-	}
-	frac := math.Min(0.5, 0.075*float64(n)+0.04)
-	lo, hi := a.Min, a.Max
-	if log {
-		if !(lo > 0) {
-			return
-		}
-		lo, hi = math.Log10(lo), math.Log10(hi)
-	}
-	span := hi - lo
-	if span == 0 {
-		span = math.Max(math.Abs(hi), 1) * 0.1
-	}
-	extra := span * frac / (1 - frac)
-	if top {
-		hi += extra
-	} else {
-		lo -= extra
-	}
-	if log {
-		lo, hi = math.Pow(10, lo), math.Pow(10, hi)
-	}
-	a.Min, a.Max = lo, hi
 }
 
 // finishLogAxis sets a log scale and ticker on a, and widens the range to
@@ -165,7 +213,8 @@ func labelled(ts []gplot.Tick) []gplot.Tick {
 // minor ticks at 2…9 times them; when the range holds fewer than two powers
 // of ten, the 2× and 5× ticks are labelled too. Only ticks within
 // [min, max] are returned. Labels read "0.01", "0.1", "1", "10", "100",
-// "1000" and "1e-3", "1e4" beyond those.
+// "1000" and "1e-3", "1e4" beyond those, except that an axis whose labels
+// all lie in [0.001, 10⁴] writes them all as decimals ("0.005", "0.01").
 type LogTicks struct{}
 
 // Ticks implements gonum/plot's Ticker.
@@ -193,17 +242,32 @@ func (LogTicks) Ticks(min, max float64) []gplot.Tick {
 			}
 			t := gplot.Tick{Value: v}
 			if m == 1 || (decades < 2 && (m == 2 || m == 5)) {
-				t.Label = formatLog(float64(m), e)
+				t.Label = "label" // formatted below, once the range of labels is known
 			}
 			ticks = append(ticks, t)
+		}
+	}
+	wide := true
+	for _, t := range ticks {
+		if e := int(math.Floor(math.Log10(t.Value) + 1e-9)); t.Label != "" && (e < -3 || e > 4) {
+			wide = false
+		}
+	}
+	for i, t := range ticks {
+		if t.Label != "" {
+			e := int(math.Floor(math.Log10(t.Value) + 1e-9))
+			m := math.Round(t.Value / math.Pow(10, float64(e)))
+			ticks[i].Label = formatLog(m, e, wide)
 		}
 	}
 	return ticks
 }
 
-// formatLog formats m·10^e (m in 1…9) compactly.
-func formatLog(m float64, e int) string {
-	if e >= -2 && e <= 3 {
+// formatLog formats m·10^e (m in 1…9) compactly: as a decimal for
+// exponents in [-2, 3], or in [-3, 4] when wide (every label of the axis
+// fits that range), else as "5e-4".
+func formatLog(m float64, e int, wide bool) string {
+	if (e >= -2 && e <= 3) || (wide && e >= -3 && e <= 4) {
 		return strconv.FormatFloat(m*math.Pow(10, float64(e)), 'f', -1, 64)
 	}
 	return strconv.FormatFloat(m, 'f', -1, 64) + "e" + strconv.Itoa(e)

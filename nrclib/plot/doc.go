@@ -17,6 +17,15 @@
 //   - [NewTable] turns records into a layers × metrics table for reports
 //     and notebooks ([Table.Markdown], [Table.HTML]).
 //
+// Readability: every panel labels its axes (x "layer" or "epoch", y the
+// metric, from the one table of metric labels and domains, [AxisOf]); a
+// linear y axis stays within the metric's domain (noise, CKA and alignments
+// in [0, 1]) with [NiceTicks]; errors get log axes; legends sit in rows
+// between a panel's title and its data, never over the data; a figure's
+// panels share about 11 inches (1060 px at 100 % zoom), and every SVG text
+// carries the width it was laid out at, so that a viewer without Liberation
+// Serif keeps the layout.
+//
 // The returned *plot.Plot values are ordinary gonum/plot plots: callers may
 // adjust them (axis labels, extra plotters) before composing a figure.
 //

@@ -30,7 +30,7 @@ func TestDegenerateRanges(t *testing.T) {
 			t.Errorf("%s: %d markers, want %d", name, n, len(recs))
 		}
 		if name == "flat log" {
-			if got := numeric(d, "8px"); len(got) < 2 {
+			if got := numeric(d, "10px"); len(got) < 2 {
 				t.Errorf("%s: %d y labels, want at least 2", name, len(got))
 			}
 		}

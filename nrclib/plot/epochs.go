@@ -18,23 +18,31 @@ type EpochSpec struct {
 	// the epoch, one curve each; nil means train and test MSE.
 	Metrics []string
 	// Labels are the legend entries, one per metric; nil means "train" and
-	// "test" for the train/test MSE metrics and the metric names otherwise.
+	// "test" for the train/test MSE metrics and the metric names otherwise,
+	// and no legend for a single metric (the y label names it).
 	Labels []string
 	// Title is the panel title; "" means the run name.
 	Title string
-	// XLabel and YLabel are the axis labels; XLabel "" means "epoch".
+	// XLabel and YLabel are the axis labels; "" means "epoch" and the first
+	// metric's label (AxisOf).
 	XLabel, YLabel string
 	// YScale is the y axis scale; ScaleAuto is log for error metrics.
 	YScale Scale
 	// LogX puts the epoch axis on a log scale (epochs must then be ≥ 1).
-	LogX bool
+	// Without it, XScale decides: ScaleAuto (the default) is log when the
+	// epochs are all ≥ 1, span at least two decades and half of them lie in
+	// the first tenth of the range (measurements dense early in training,
+	// which a linear axis piles up at its left edge); ScaleLinear keeps it
+	// linear.
+	LogX   bool
+	XScale Scale
 	// MarkEpoch, when positive, draws the green dotted vertical line at
 	// that epoch (e.g. where Deep NRC first appears).
 	MarkEpoch int
 	// LogFloor, when positive, clamps values below it on a log y axis; see
 	// PanelSpec.LogFloor.
 	LogFloor float64
-	// Legend places the legend.
+	// Legend is ignored (see LegendPosition).
 	Legend LegendPosition
 }
 
@@ -53,12 +61,12 @@ func OverEpochs(records []nrc.Record, spec EpochSpec) (*gplot.Plot, error) {
 	if labels == nil {
 		labels = make([]string, len(metrics))
 		for i, m := range metrics {
-			switch m {
-			case nrc.MetricTrainMSE:
+			switch {
+			case m == nrc.MetricTrainMSE:
 				labels[i] = "train"
-			case nrc.MetricTestMSE:
+			case m == nrc.MetricTestMSE:
 				labels[i] = "test"
-			default:
+			case len(metrics) > 1:
 				labels[i] = m
 			}
 		}
@@ -76,14 +84,23 @@ func OverEpochs(records []nrc.Record, spec EpochSpec) (*gplot.Plot, error) {
 	}
 	logY := spec.YScale.log(metrics[0])
 	p := newPlot(title)
-	p.X.Label.Text, p.Y.Label.Text = firstNonEmpty(spec.XLabel, "epoch"), spec.YLabel
-	spec.Legend.apply(p)
+	p.X.Label.Text = firstNonEmpty(spec.XLabel, "epoch")
+	p.Y.Label.Text = firstNonEmpty(spec.YLabel, AxisOf(metrics[0]).Label)
+	p.X.Tick.Marker = NiceTicks{Integer: true}
+	logX := spec.LogX || spec.XScale == ScaleLog
+	if !logX && spec.XScale == ScaleAuto {
+		pts, err := epochSeries(records, run, metrics[0])
+		if err != nil {
+			return nil, err
+		}
+		logX = denseEarly(pts)
+	}
+	var legend headerLegend
 
 	if spec.MarkEpoch > 0 {
 		// Added first so that the curves are drawn over it.
 		p.Add(&VLine{X: float64(spec.MarkEpoch), LineStyle: CollapseLineStyle})
 	}
-	var entries []string
 	curves := make([]Curve, len(metrics))
 	styles := assignStyles(curves)
 	for i, m := range metrics {
@@ -92,7 +109,7 @@ func OverEpochs(records []nrc.Record, spec EpochSpec) (*gplot.Plot, error) {
 			return nil, err
 		}
 		for j := range pts {
-			if spec.LogX && pts[j].x < 1 {
+			if logX && pts[j].x < 1 {
 				return nil, fmt.Errorf("plot: epoch %v of metric %q cannot sit on a log epoch axis; drop epochs below 1 or set LogX false", pts[j].x, m)
 			}
 			if logY {
@@ -108,22 +125,34 @@ func OverEpochs(records []nrc.Record, spec EpochSpec) (*gplot.Plot, error) {
 			return nil, err
 		}
 		if labels[i] != "" {
-			p.Legend.Add(labels[i], thumbs...)
-			entries = append(entries, labels[i])
+			legend.add(labels[i], thumbs...)
 		}
 	}
-	finishLegend(p, entries, logY)
-	if logY {
-		if err := finishLogAxis(&p.Y); err != nil {
-			return nil, err
-		}
+	legend.attach(p)
+	if err := finishYAxis(p, metrics[0], logY); err != nil {
+		return nil, err
 	}
-	if spec.LogX {
+	if logX {
 		if err := finishLogAxis(&p.X); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// denseEarly reports whether epochs (sorted) call for a log axis: all ≥ 1,
+// spanning at least two decades, half of them in the first tenth of the
+// range.
+func denseEarly(pts []bandPoint) bool {
+	if len(pts) < 4 {
+		return false
+	}
+	lo, hi := pts[0].x, pts[len(pts)-1].x
+	if lo < 1 || hi < 100*lo {
+		return false
+	}
+	median := pts[len(pts)/2].x
+	return median-lo < 0.1*(hi-lo)
 }
 
 // epochSeries returns the run-level values of metric for run, by epoch.

@@ -39,7 +39,7 @@ func titles(svg []byte) []string {
 		switch el := tok.(type) {
 		case xml.StartElement:
 			for _, a := range el.Attr {
-				inTitle = el.Name.Local == "text" && a.Name.Local == "style" && strings.Contains(a.Value, "font-size:11px")
+				inTitle = el.Name.Local == "text" && a.Name.Local == "style" && strings.Contains(a.Value, "font-size:12px")
 			}
 		case xml.CharData:
 			if inTitle {
@@ -104,7 +104,7 @@ func ExampleGrid() {
 	}
 	w, h := fig.Size()
 	fmt.Printf("%.1f×%.1f in, titles %q\n", w.Points()/72, h.Points()/72, titles(svg))
-	// Output: 6.8×2.9 in, titles ["Noise component" "Prediction error"]
+	// Output: 10.4×3.6 in, titles ["Noise component" "Prediction error"]
 }
 
 func ExampleNewTable() {

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"image/color"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/deepnrc/deepnrc/internal/atomicfile"
 	xfont "golang.org/x/image/font"
@@ -17,12 +21,22 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Default figure geometry.
+// Default figure geometry. A figure whose PanelWidth is 0 is about
+// DefaultFigureWidth wide: each panel gets DefaultFigureWidth / columns,
+// within [MinPanelWidth, DefaultPanelWidth], and a height of 0.62 × its
+// width within [DefaultPanelHeight, MaxPanelHeight]. At its natural size (1
+// pt = 4/3 CSS px) a three-column figure is about 1060 px wide, so it reads
+// at 100 % zoom in a report or a notebook.
 const (
-	// DefaultPanelWidth and DefaultPanelHeight are the size of one grid
-	// cell, axes and labels included.
-	DefaultPanelWidth  = 3.4 * vg.Inch
+	// DefaultFigureWidth is the width the panels of a figure share.
+	DefaultFigureWidth = 11 * vg.Inch
+	// DefaultPanelWidth is the widest automatic panel (one or two columns)
+	// and MinPanelWidth the narrowest (many columns).
+	DefaultPanelWidth = 5.2 * vg.Inch
+	MinPanelWidth     = 3.4 * vg.Inch
+	// DefaultPanelHeight and MaxPanelHeight bound the automatic height.
 	DefaultPanelHeight = 2.6 * vg.Inch
+	MaxPanelHeight     = 3.2 * vg.Inch
 	// DefaultDPI is the PNG resolution WriteFiles uses when Figure.DPI is 0.
 	DefaultDPI = 150
 	// MaxGridSide bounds the rows and the columns of a grid.
@@ -40,7 +54,7 @@ type Figure struct {
 	// Title, when not "", is drawn above everything.
 	Title string
 	// PanelWidth and PanelHeight are the size of one cell; 0 means the
-	// defaults.
+	// automatic size for the number of columns (see DefaultFigureWidth).
 	PanelWidth, PanelHeight vg.Length
 	// DPI is the resolution of WriteFiles' PNG; 0 means DefaultDPI.
 	DPI int
@@ -99,17 +113,26 @@ func (f *Figure) cols() int {
 func (f *Figure) panelSize() (w, h vg.Length) {
 	w, h = f.PanelWidth, f.PanelHeight
 	if w <= 0 {
-		w = DefaultPanelWidth
+		w = AutoPanelWidth(f.cols())
 	}
 	if h <= 0 {
-		h = DefaultPanelHeight
+		h = min(max(0.62*w, DefaultPanelHeight), MaxPanelHeight)
 	}
 	return w, h
 }
 
+// AutoPanelWidth is the panel width of a figure of cols columns whose
+// PanelWidth is 0.
+func AutoPanelWidth(cols int) vg.Length {
+	if cols < 1 {
+		cols = 1
+	}
+	return min(max(DefaultFigureWidth/vg.Length(cols), MinPanelWidth), DefaultPanelWidth)
+}
+
 const (
-	figTitleSize = 13
-	colTitleSize = 12
+	figTitleSize = 14
+	colTitleSize = 13
 )
 
 func (f *Figure) hasColTitles() bool {
@@ -124,7 +147,8 @@ func (f *Figure) hasColTitles() bool {
 func (f *Figure) headerHeight() vg.Length {
 	var h vg.Length
 	if f.Title != "" {
-		h += vg.Points(figTitleSize * 1.8)
+		h += vg.Length(len(f.titleLines())) * vg.Points(figTitleSize*1.35)
+		h += vg.Points(figTitleSize * 0.6)
 	}
 	if f.hasColTitles() {
 		h += vg.Points(colTitleSize * 1.8)
@@ -162,10 +186,14 @@ func (f *Figure) draw(c draw.Canvas) (err error) {
 	top := c.Max.Y
 	hdr := gplot.DefaultTextHandler
 	if f.Title != "" {
-		sty := text.Style{Color: color.Black, Font: font.From(gplot.DefaultFont, figTitleSize), XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: hdr}
-		h := vg.Points(figTitleSize * 1.8)
-		c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: top - h/2}, f.Title)
-		top -= h
+		sty := titleStyle()
+		top -= vg.Points(figTitleSize * 0.3)
+		for _, line := range f.titleLines() {
+			h := vg.Points(figTitleSize * 1.35)
+			c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: top - h/2}, line)
+			top -= h
+		}
+		top -= vg.Points(figTitleSize * 0.3)
 	}
 	pw := (c.Max.X - c.Min.X) / vg.Length(f.cols())
 	if f.hasColTitles() {
@@ -197,9 +225,45 @@ func (f *Figure) draw(c draw.Canvas) (err error) {
 	return nil
 }
 
+func titleStyle() text.Style {
+	return text.Style{Color: color.Black, Font: font.From(gplot.DefaultFont, figTitleSize),
+		XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: gplot.DefaultTextHandler}
+}
+
+// titleLines breaks the title into lines that fit the figure's width, at
+// spaces (and at explicit newlines).
+func (f *Figure) titleLines() []string {
+	pw, _ := f.panelSize()
+	return wrapText(f.Title, titleStyle(), vg.Length(f.cols())*pw-vg.Points(12))
+}
+
+// wrapText breaks s into lines no wider than width in style sty (a word
+// longer than width gets a line of its own).
+func wrapText(s string, sty text.Style, width vg.Length) []string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			try := word
+			if line != "" {
+				try = line + " " + word
+			}
+			if line != "" && sty.Width(try) > width {
+				lines = append(lines, line)
+				line = word
+				continue
+			}
+			line = try
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
 // SVG renders the figure as one SVG document. Fonts are referenced by name
-// (Liberation Serif, falling back to the viewer's serif font), not
-// embedded, which keeps the file small.
+// (Liberation Serif, then the metric-compatible Times New Roman, Times and
+// Nimbus Roman, then the viewer's serif font), not embedded, which keeps the
+// file small.
 func (f *Figure) SVG() ([]byte, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
@@ -213,8 +277,52 @@ func (f *Figure) SVG() ([]byte, error) {
 	if _, err := cv.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("plot: writing SVG: %w", err)
 	}
-	return buf.Bytes(), nil
+	return fitTextLengths(bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Serif;"), []byte(svgSerif))), nil
 }
+
+// svgTextElement matches a <text> element as gonum/plot's SVG canvas writes it.
+var svgTextElement = regexp.MustCompile(`<text x="[^"]*" y="[^"]*" transform="scale\(1, -1\)"(\s+style="([^"]*)")?>([^<]*)</text>`)
+
+var svgFontSize = regexp.MustCompile(`font-size:([0-9.]+)px`)
+
+// fitTextLengths gives every <text> of svg the width the layout measured
+// it at (textLength, in Liberation Serif), so that a viewer drawing it in
+// another font squeezes or stretches it to the same width instead of
+// running it past the figure's edge or into its neighbours.
+func fitTextLengths(svg []byte) []byte {
+	return svgTextElement.ReplaceAllFunc(svg, func(el []byte) []byte {
+		m := svgTextElement.FindSubmatch(el)
+		style, content := string(m[2]), html.UnescapeString(string(m[3]))
+		size := svgFontSize.FindStringSubmatch(style)
+		if size == nil || strings.TrimSpace(content) == "" {
+			return el
+		}
+		pts, err := strconv.ParseFloat(size[1], 64)
+		if err != nil || pts <= 0 {
+			return el
+		}
+		fnt := gplot.DefaultFont
+		if strings.Contains(style, "font-weight:bold") {
+			fnt.Weight = xfont.WeightBold
+		}
+		face := font.DefaultCache.Lookup(fnt, font.Length(pts))
+		w := face.Width(content).Points()
+		if !(w > 0) {
+			return el
+		}
+		attr := fmt.Sprintf(` textLength="%.5g" lengthAdjust="spacingAndGlyphs"`, w)
+		i := bytes.Index(el, []byte(`transform="scale(1, -1)"`)) + len(`transform="scale(1, -1)"`)
+		out := make([]byte, 0, len(el)+len(attr))
+		out = append(out, el[:i]...)
+		out = append(out, attr...)
+		return append(out, el[i:]...)
+	})
+}
+
+// svgSerif names, after Liberation Serif (the font the layout is measured
+// with), the fonts with the same metrics and then the generic serif, so
+// that a browser without Liberation Serif keeps the text about as wide.
+const svgSerif = "font-family:'Liberation Serif','Times New Roman',Times,'Nimbus Roman','Nimbus Roman No9 L',serif;"
 
 // PNG renders the figure as a PNG image at dpi dots per inch (e.g. 96 for
 // screens, 150–300 for print); the image is Size()·dpi/72 pixels.

@@ -64,12 +64,14 @@ func GammaCurve(spec GammaSpec) (*gplot.Plot, error) {
 	p.X.Label.Text = firstNonEmpty(spec.XLabel, "γ/λ_min")
 	p.Y.Label.Text = firstNonEmpty(spec.YLabel, "NRC3")
 	p.X.Min, p.X.Max = 0, 1
+	p.X.Tick.Marker = NiceTicks{}
 	line, err := plotter.NewLine(xys)
 	if err != nil {
 		return nil, fmt.Errorf("plot: γ curve: %w", err)
 	}
 	line.LineStyle = StylePurpleCross.lineStyle()
 	p.Add(line)
+	var legend headerLegend
 	if spec.Optimum >= 0 {
 		lo, hi := xys[0].X, xys[n-1].X
 		if spec.Optimum < lo || spec.Optimum > hi {
@@ -84,13 +86,11 @@ func GammaCurve(spec GammaSpec) (*gplot.Plot, error) {
 		sc.GlyphStyle = draw.GlyphStyle{Color: Purple, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
 		p.Add(sc)
 		label := fmt.Sprintf("optimum γ/λ_min = %.3g", spec.Optimum)
-		p.Legend.Add(label, sc)
-		finishLegend(p, []string{label}, logY)
+		legend.add(label, sc)
 	}
-	if logY {
-		if err := finishLogAxis(&p.Y); err != nil {
-			return nil, err
-		}
+	legend.attach(p)
+	if err := finishYAxis(p, "nrc3", logY); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -1,7 +1,6 @@
 package plot
 
 import (
-	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -74,45 +73,4 @@ func (l *HLine) DataRange() (xmin, xmax, ymin, ymax float64) {
 func (l *HLine) Thumbnail(c *draw.Canvas) {
 	y := (c.Min.Y + c.Max.Y) / 2
 	c.StrokeLine2(l.LineStyle, c.Min.X, y, c.Max.X, y)
-}
-
-// legendBackdrop is a plotter, added last, that paints a translucent white
-// box where the plot's legend (with entries names) will be drawn, so that
-// lines crossing the legend do not run through its text.
-type legendBackdrop struct {
-	names []string
-}
-
-// Plot implements gonum/plot's Plotter.
-func (b *legendBackdrop) Plot(c draw.Canvas, p *gplot.Plot) {
-	l := &p.Legend
-	names := b.names
-	if len(names) == 0 {
-		return
-	}
-	sty := l.TextStyle
-	em := sty.Rectangle(" ").Max.X
-	var textW, enth vg.Length
-	for _, n := range names {
-		r := sty.Rectangle(n)
-		textW = max(textW, r.Max.X)
-		enth = max(enth, r.Max.Y)
-	}
-	descent := sty.FontExtents().Descent
-	h := vg.Length(len(names))*(enth+l.Padding) + descent
-	w := l.ThumbnailWidth + em + textW
-	const m = 3
-	var box vg.Rectangle
-	if l.Left {
-		box.Min.X, box.Max.X = c.Min.X, c.Min.X+w+m
-	} else {
-		box.Min.X, box.Max.X = c.Max.X-w-m, c.Max.X
-	}
-	if l.Top {
-		box.Min.Y, box.Max.Y = c.Max.Y-h-m, c.Max.Y
-	} else {
-		box.Min.Y, box.Max.Y = c.Min.Y, c.Min.Y+h+m
-	}
-	c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 215})
-	c.Fill(box.Path())
 }

@@ -12,7 +12,9 @@ import (
 	"gonum.org/v1/plot/plotter"
 )
 
-// LegendPosition places a panel's legend inside its data area.
+// LegendPosition was where a legend sat inside the data area. Legends are
+// now drawn in rows between a panel's title and its data area, aligned
+// left, so that they never hide data; the position is accepted and ignored.
 type LegendPosition int
 
 // Legend positions.
@@ -22,11 +24,6 @@ const (
 	LegendBottomRight
 	LegendBottomLeft
 )
-
-func (lp LegendPosition) apply(p *gplot.Plot) {
-	p.Legend.Top = lp == LegendTopRight || lp == LegendTopLeft
-	p.Legend.Left = lp == LegendTopLeft || lp == LegendBottomLeft
-}
 
 // Curve is one line of an across-layers panel.
 type Curve struct {
@@ -53,7 +50,8 @@ type PanelSpec struct {
 	Metric string
 	// Title is the panel title; "" means DefaultTitle(Metric).
 	Title string
-	// XLabel and YLabel are the axis labels (none by default, as the paper).
+	// XLabel and YLabel are the axis labels; "" means "layer" and the
+	// metric's label (AxisOf).
 	XLabel, YLabel string
 
 	// Run is the run drawn (and the default run of every curve without
@@ -88,16 +86,21 @@ type PanelSpec struct {
 	// Target, when TargetMetric is "" and Target is not 0, is the target
 	// line's value.
 	Target float64
-	// TargetLabel, when not "", gives the target line a legend entry.
+	// TargetLabel, when not "", gives the target line a legend entry
+	// (ReferenceLabel(TargetMetric) names it as the figures do, e.g. "model
+	// train MSE").
 	TargetLabel string
 
-	// YScale is the y axis scale; ScaleAuto is log for error metrics.
+	// YScale is the y axis scale; ScaleAuto is log for error metrics. A
+	// linear axis stays within the metric's domain (AxisOf; e.g. [0, 1] for
+	// noise, CKA and alignments) and has NiceTicks.
 	YScale Scale
 	// LogFloor, when positive, clamps values below it (zero and negative
 	// ones included) to LogFloor on a log axis. When 0, such values are an
 	// error that names the layer.
 	LogFloor float64
-	// Legend places the legend, drawn when some curve has a Label.
+	// Legend is ignored (see LegendPosition); the legend, drawn when some
+	// curve has a Label, sits above the data area.
 	Legend LegendPosition
 }
 
@@ -171,12 +174,14 @@ func AcrossLayers(records []nrc.Record, spec PanelSpec) (*gplot.Plot, error) {
 			title = DefaultTitle(curves[0].Metric)
 		}
 	}
-	logY := spec.YScale.log(firstNonEmpty(spec.Metric, curves[0].Metric))
+	axisMetric := firstNonEmpty(spec.Metric, curves[0].Metric)
+	logY := spec.YScale.log(axisMetric)
 
 	p := newPlot(title)
-	p.X.Label.Text, p.Y.Label.Text = spec.XLabel, spec.YLabel
+	p.X.Label.Text = firstNonEmpty(spec.XLabel, "layer")
+	p.Y.Label.Text = firstNonEmpty(spec.YLabel, AxisOf(axisMetric).Label)
 	setLayerAxis(p, layers, spec.TickLabel)
-	spec.Legend.apply(p)
+	var legend headerLegend
 
 	styles := assignStyles(curves)
 	var pending []pendingCurve
@@ -242,26 +247,21 @@ func AcrossLayers(records []nrc.Record, spec PanelSpec) (*gplot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	var entries []string
 	for _, c := range pending {
 		thumbs, err := addCurve(p, c.pts, c.style, c.banded)
 		if err != nil {
 			return nil, err
 		}
 		if c.label != "" {
-			p.Legend.Add(c.label, thumbs...)
-			entries = append(entries, c.label)
+			legend.add(c.label, thumbs...)
 		}
 	}
 	if target != nil && spec.TargetLabel != "" {
-		p.Legend.Add(spec.TargetLabel, target)
-		entries = append(entries, spec.TargetLabel)
+		legend.add(spec.TargetLabel, target)
 	}
-	finishLegend(p, entries, logY)
-	if logY {
-		if err := finishLogAxis(&p.Y); err != nil {
-			return nil, err
-		}
+	legend.attach(p)
+	if err := finishYAxis(p, axisMetric, logY); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -94,10 +94,10 @@ func TestAcrossLayersPaperStyle(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := render(t, p)
-	if got := d.textsOfSize("11px"); !reflect.DeepEqual(got, []string{"Noise component"}) {
+	if got := d.textsOfSize("12px"); !reflect.DeepEqual(got, []string{"Noise component"}) {
 		t.Errorf("titles = %q, want the paper's \"Noise component\"", got)
 	}
-	if got := nonNumeric(d.textsOfSize("8px")); !reflect.DeepEqual(got, mlpLayers) {
+	if got := nonNumeric(d.textsOfSize("10px")); !reflect.DeepEqual(got, mlpLayers) {
 		t.Errorf("x tick labels = %q, want %q", got, mlpLayers)
 	}
 	solid := d.stroked(purple, "")
@@ -154,11 +154,11 @@ func TestPredictionErrorLogAxis(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := render(t, p)
-	if got := d.textsOfSize("11px"); !reflect.DeepEqual(got, []string{"Prediction error"}) {
+	if got := d.textsOfSize("12px"); !reflect.DeepEqual(got, []string{"Prediction error"}) {
 		t.Errorf("titles = %q", got)
 	}
 	// Log axis: one label per decade, equally spaced.
-	labels := numeric(d, "8px")
+	labels := numeric(d, "10px")
 	var texts []string
 	for _, l := range labels {
 		texts = append(texts, l.text)
@@ -206,7 +206,7 @@ func TestLogAxisNonPositive(t *testing.T) {
 	}
 	d := render(t, p)
 	ms := markers(d.stroked(purple, ""))
-	labels := numeric(d, "8px")
+	labels := numeric(d, "10px")
 	if labels[0].text != "1e-6" {
 		t.Errorf("lowest label %q, want 1e-6 (the clamp floor)", labels[0].text)
 	}
@@ -234,7 +234,7 @@ func TestResNetTicks(t *testing.T) {
 			want = append(want, l)
 		}
 	}
-	if got := nonNumeric(d.textsOfSize("8px")); !reflect.DeepEqual(got, want) {
+	if got := nonNumeric(d.textsOfSize("10px")); !reflect.DeepEqual(got, want) {
 		t.Errorf("tick labels = %q, want %q", got, want)
 	}
 	ms := markers(d.stroked(purple, ""))
@@ -324,7 +324,7 @@ func TestSweepOverlay(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := render(t, p)
-	if got := d.textsOfSize("7.5px"); !reflect.DeepEqual(got, labels) {
+	if got := d.textsOfSize("9.5px"); !reflect.DeepEqual(got, labels) {
 		t.Errorf("legend entries = %q, want %q", got, labels)
 	}
 	// The highlighted run is the only purple one: 17 markers plus the
@@ -414,10 +414,10 @@ func TestTwoCurves(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := render(t, p)
-	if got := d.textsOfSize("7.5px"); !reflect.DeepEqual(got, labels) {
+	if got := d.textsOfSize("9.5px"); !reflect.DeepEqual(got, labels) {
 		t.Errorf("legend = %q", got)
 	}
-	if got := d.textsOfSize("11px"); !reflect.DeepEqual(got, []string{"WH alignment"}) {
+	if got := d.textsOfSize("12px"); !reflect.DeepEqual(got, []string{"WH alignment"}) {
 		t.Errorf("title = %q", got)
 	}
 	if n := len(markers(d.stroked(purple, ""))); n != 9 {
@@ -451,7 +451,7 @@ func TestGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := parseSVG(t, svg)
-	titles := d.textsOfSize("11px")
+	titles := d.textsOfSize("12px")
 	want := []string{"Noise component", "Noise component", "CKA alignment", "CKA alignment", "WH alignment", "WH alignment", "Prediction error", "Prediction error"}
 	if !reflect.DeepEqual(titles, want) {
 		t.Errorf("panel titles = %q, want %q", titles, want)
@@ -516,12 +516,21 @@ func TestGridShapes(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := parseSVG(t, svg)
-		if n := len(d.textsOfSize("11px")); n != rows*cols-1 {
+		if n := len(d.textsOfSize("12px")); n != rows*cols-1 {
 			t.Errorf("%d×%d: %d panel titles, want %d", rows, cols, n, rows*cols-1)
 		}
+		// Automatic panels: 11 in shared by the columns, within [3.4, 5.2]
+		// in, and 0.62 × that high within [2.6, 3.2] in: two columns of
+		// 5.2 × 3.2 in, three of 3.667 × 2.6 in.
+		pw, ph := map[int]float64{2: 5.2, 3: 11.0 / 3}[cols], map[int]float64{2: 3.2, 3: 2.6}[cols]
 		w, h := f.Size()
-		if !near(float64(w), float64(cols)*float64(DefaultPanelWidth), 1e-9) || !near(float64(h), float64(rows)*float64(DefaultPanelHeight), 1e-9) {
-			t.Errorf("%d×%d: size %v×%v", rows, cols, w, h)
+		if !near(w.Points()/72, float64(cols)*pw, 1e-9) || !near(h.Points()/72, float64(rows)*ph, 1e-9) {
+			t.Errorf("%d×%d: size %.3f×%.3f in, want %.3f×%.3f", rows, cols, w.Points()/72, h.Points()/72, float64(cols)*pw, float64(rows)*ph)
+		}
+		// An explicit panel size is kept.
+		f.PanelWidth, f.PanelHeight = 2*vg.Inch, 1.5*vg.Inch
+		if w, h := f.Size(); !near(w.Points(), float64(cols)*144, 1e-9) || !near(h.Points(), float64(rows)*108, 1e-9) {
+			t.Errorf("%d×%d with 2×1.5 in panels: size %v×%v", rows, cols, w, h)
 		}
 	}
 	p := panel()
@@ -562,9 +571,9 @@ func TestPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3.4 in × 2.6 in at 100 dpi.
-	if b := img.Bounds(); b.Dx() != 340 || b.Dy() != 260 {
-		t.Errorf("PNG is %dx%d, want 340x260", b.Dx(), b.Dy())
+	// One panel: 5.2 in × 3.2 in at 100 dpi.
+	if b := img.Bounds(); b.Dx() != 520 || b.Dy() != 320 {
+		t.Errorf("PNG is %dx%d, want 520x320", b.Dx(), b.Dy())
 	}
 	// Some pixels carry the curve's purple and the line's green.
 	count := func(r0, g0, b0 uint32) int {
@@ -645,7 +654,7 @@ func TestOverEpochs(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := render(t, p)
-	if got := d.textsOfSize("7.5px"); !reflect.DeepEqual(got, []string{"train", "test"}) {
+	if got := d.textsOfSize("9.5px"); !reflect.DeepEqual(got, []string{"train", "test"}) {
 		t.Errorf("legend = %q", got)
 	}
 	ms := markers(d.stroked(purple, ""))
@@ -683,7 +692,7 @@ func TestOverEpochs(t *testing.T) {
 		t.Fatal(err)
 	}
 	d = render(t, p)
-	if got := numeric(d, "8px"); len(got) < 4 {
+	if got := numeric(d, "10px"); len(got) < 4 {
 		t.Errorf("log-log panel tick labels %v", got)
 	}
 	if _, err := OverEpochs(epochRecords(), EpochSpec{Metrics: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
@@ -699,7 +708,7 @@ func TestGammaCurve(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := render(t, p)
-	if got := d.textsOfSize("7.5px"); len(got) != 1 || !strings.Contains(got[0], "0.6") {
+	if got := d.textsOfSize("9.5px"); len(got) != 1 || !strings.Contains(got[0], "0.6") {
 		t.Errorf("legend = %q", got)
 	}
 	gl := d.stroked(green, dotted)

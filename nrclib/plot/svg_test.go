@@ -91,7 +91,7 @@ func parseStyle(s string) map[string]string {
 	return m
 }
 
-// textsOfSize returns the texts drawn at a font size (e.g. "11px").
+// textsOfSize returns the texts drawn at a font size (e.g. "12px").
 func (d svgDoc) textsOfSize(size string) []string {
 	var out []string
 	for _, t := range d.texts {

@@ -16,8 +16,8 @@ func (r *Result) LayerFigure() (*plot.Figure, error) {
 		{Metric: nrc.MetricNoise},
 		{Metric: nrc.MetricCKA},
 		{Metric: nrc.MetricWHAlignment},
-		{Metric: nrc.MetricProbeMSE, TargetMetric: nrc.MetricModelMSE, TargetLabel: "model MSE"},
-		{Metric: nrc.MetricStableRankHPaper, TargetMetric: nrc.MetricTargetStableRankPaper, TargetLabel: "target"},
+		{Metric: nrc.MetricProbeMSE, TargetMetric: nrc.MetricModelMSE, TargetLabel: plot.ReferenceLabel(nrc.MetricModelMSE)},
+		{Metric: nrc.MetricStableRankHPaper, TargetMetric: nrc.MetricTargetStableRankPaper, TargetLabel: plot.ReferenceLabel(nrc.MetricTargetStableRankPaper)},
 		{Metric: nrc.MetricStableRankW},
 	}
 	panels := make([][]*gplot.Plot, 2)
