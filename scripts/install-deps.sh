@@ -2,12 +2,13 @@
 # Installs the Debian/Ubuntu packages deepnrc's tests and notebooks need:
 # Jupyter (headless execution through nbclient/nbconvert), NumPy (the .npy
 # cross-check tests and the metric benchmark baseline), PyTorch (the
-# examples/pytorch_export.py test and the training benchmark's baseline),
+# examples/pytorch_export.py test and the training benchmark's baseline;
+# OpenBLAS so that both run on an optimised BLAS, as their users have it),
 # Chromium with its chromedriver and the Liberation fonts the figures are
 # laid out in (the real-browser tests of `make test-browser`). Idempotent.
 set -euo pipefail
 pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy python3-torch
-  chromium chromium-driver fonts-liberation)
+  libopenblas0-pthread chromium chromium-driver fonts-liberation)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
