@@ -48,6 +48,10 @@ type MetricInfo struct {
 	Min, Max float64
 	// Log draws the metric on a logarithmic axis (errors).
 	Log bool
+	// Reference is the legend label of a reference line drawn at this
+	// metric's value (a run-level metric beside a per-layer one: "model
+	// train MSE"); "" means Axis.
+	Reference string
 	// Collapse is the direction collapse drives the metric.
 	Collapse Direction
 	// Compute computes a registered per-layer metric from a layer's
@@ -91,25 +95,25 @@ var builtin = []MetricInfo{
 	{Name: MetricCKA, Short: "CKA", Title: "CKA alignment", Axis: "CKA", Max: 1, Collapse: TowardOne,
 		Doc:   "NRC2: linear CKA between H and Y, ‖Σ_HY‖_F² / (‖Σ_H‖_F ‖Σ_Y‖_F)",
 		layer: func(l *LayerMetrics) (float64, bool) { return l.CKA, true }},
-	{Name: MetricCKAProjected, Short: "CKA proj", Title: "CKA alignment (projected on U_t)", Axis: "CKA", Max: 1, Collapse: TowardOne,
+	{Name: MetricCKAProjected, Short: "CKA proj", Title: "CKA alignment (projected)", Axis: "CKA (projected)", Max: 1, Collapse: TowardOne,
 		Doc:   "NRC2 as the paper's text defines it: CKA(Hc·U_k, Y)",
 		layer: func(l *LayerMetrics) (float64, bool) { return l.CKAProjected, true }},
-	{Name: MetricCKAFirstT, Short: "CKA first-t", Title: "CKA alignment (first t neurons)", Axis: "CKA", Max: 1, Collapse: TowardOne,
+	{Name: MetricCKAFirstT, Short: "CKA first-t", Title: "CKA alignment (first t neurons)", Axis: "CKA (first t neurons)", Max: 1, Collapse: TowardOne,
 		Doc:   "NRC2 as the paper's code computes it: CKA(H[:, :t], Y)",
 		layer: func(l *LayerMetrics) (float64, bool) { return l.CKAFirstT, true }},
-	{Name: MetricWHAlignment, Short: "WH align", Title: "WH alignment", Axis: "mean principal cosine", Max: 1, Collapse: TowardOne,
+	{Name: MetricWHAlignment, Short: "WH align", Title: "WH alignment", Axis: "WH alignment", Max: 1, Collapse: TowardOne,
 		Doc:   "NRC3: mean cosine of the principal angles between U_k and the top-k input subspace of W",
 		layer: func(l *LayerMetrics) (float64, bool) { return val(l.WHAlignment) }},
-	{Name: MetricNoiseSubspaceAlignment, Short: "noise-sub align", Title: "Noise-subspace alignment", Axis: "mean principal cosine", Max: 1, Collapse: TowardZero,
+	{Name: MetricNoiseSubspaceAlignment, Short: "noise-sub align", Title: "Noise-subspace alignment", Axis: "alignment", Max: 1, Collapse: TowardZero,
 		Doc:   "the same cosines against the complement of W's top-k input subspace (Fig 3)",
 		layer: func(l *LayerMetrics) (float64, bool) { return val(l.NoiseSubspaceAlignment) }},
-	{Name: MetricProbeMSE, Short: "probe MSE", Title: "Prediction error", Axis: "MSE", Max: inf, Log: true, Collapse: TowardZero,
+	{Name: MetricProbeMSE, Short: "probe MSE", Title: "Prediction error", Axis: "probe MSE", Max: inf, Log: true, Collapse: TowardZero,
 		Doc:   "NRC4: MSE (mean over N·t) of the least-squares fit of Y on H with an intercept",
 		layer: func(l *LayerMetrics) (float64, bool) { return l.ProbeMSE, true }},
-	{Name: MetricProbeMSEPaper, Short: "probe MSE (paper)", Title: "Prediction error (authors' probe)", Axis: "MSE", Max: inf, Log: true, Collapse: TowardZero,
+	{Name: MetricProbeMSEPaper, Short: "probe MSE (paper)", Title: "Prediction error", Axis: "probe MSE", Max: inf, Log: true, Collapse: TowardZero,
 		Doc:   "NRC4 as the paper's code: uncentred H, centred Y, no intercept",
 		layer: func(l *LayerMetrics) (float64, bool) { return l.ProbeMSEPaper, true }},
-	{Name: MetricStableRankH, Short: "srank H", Title: "Stable rank H (Σλ/λ₁)", Axis: "stable rank", Max: inf,
+	{Name: MetricStableRankH, Short: "srank H", Title: "Stable rank H", Axis: "stable rank", Max: inf,
 		Doc:   "Σλ/λ₁ over the eigenvalues of Σ_H",
 		layer: func(l *LayerMetrics) (float64, bool) { return l.StableRankH, true }},
 	{Name: MetricStableRankHPaper, Short: "srank H (paper)", Title: "Stable rank H", Axis: "stable rank", Max: inf,
@@ -118,25 +122,25 @@ var builtin = []MetricInfo{
 	{Name: MetricStableRankW, Short: "srank W", Title: "Stable rank W", Axis: "stable rank", Max: inf,
 		Doc:   "‖W‖_F² / ‖W‖₂² = Σσ²/σ₁²",
 		layer: func(l *LayerMetrics) (float64, bool) { return val(l.StableRankW) }},
-	{Name: MetricModelMSE, Short: "model MSE", Title: "Model train MSE", Axis: "MSE", Level: PerRun, Max: inf, Log: true,
+	{Name: MetricModelMSE, Short: "model MSE", Title: "Model MSE", Axis: "MSE", Reference: "model train MSE", Level: PerRun, Max: inf, Log: true,
 		Doc: "the network's own MSE (mean over N·t) on the measured training set",
 		run: func(r *Report) (float64, bool) { return val(r.ModelMSE) }},
-	{Name: MetricTrainMSE, Short: "train MSE", Title: "Train MSE", Axis: "MSE", Level: PerRun, Max: inf, Log: true,
+	{Name: MetricTrainMSE, Short: "train MSE", Title: "Train MSE", Axis: "MSE", Reference: "train MSE", Level: PerRun, Max: inf, Log: true,
 		Doc: "the epoch's mean training loss (MSE over the mini-batches)"},
-	{Name: MetricTestMSE, Short: "test MSE", Title: "Test MSE", Axis: "MSE", Level: PerRun, Max: inf, Log: true,
+	{Name: MetricTestMSE, Short: "test MSE", Title: "Test MSE", Axis: "MSE", Reference: "test MSE", Level: PerRun, Max: inf, Log: true,
 		Doc: "MSE on the test split after the epoch"},
-	{Name: MetricTargetStableRank, Short: "target srank", Title: "Target stable rank (Σλ/λ₁)", Axis: "stable rank", Level: PerRun, Max: inf,
+	{Name: MetricTargetStableRank, Short: "target srank", Title: "Target stable rank", Axis: "stable rank", Reference: "stable rank of Y", Level: PerRun, Max: inf,
 		Doc: "Σλ/λ₁ of Σ_Y",
 		run: func(r *Report) (float64, bool) { return r.TargetStableRank, true }},
-	{Name: MetricTargetStableRankPaper, Short: "target srank (paper)", Title: "Target stable rank", Axis: "stable rank", Level: PerRun, Max: inf,
+	{Name: MetricTargetStableRankPaper, Short: "target srank (paper)", Title: "Target stable rank", Axis: "stable rank", Reference: "stable rank of Y", Level: PerRun, Max: inf,
 		Doc: "Σλ²/λ₁² of Σ_Y",
 		run: func(r *Report) (float64, bool) { return r.TargetStableRankPaper, true }},
-	{Name: MetricNRC1, Short: "NRC1", Title: "NRC1 (last layer)", Axis: "NRC1", Level: PerRun, Max: 1, Log: true, Collapse: TowardZero,
+	{Name: MetricNRC1, Short: "NRC1", Title: "NRC1 (last layer)", Axis: "NRC1", Level: PerRun, Max: 1, Collapse: TowardZero,
 		Doc: "last-layer NRC1 (Andriopoulos et al.): the normalised penultimate features' residual outside their top-t principal components"},
-	{Name: MetricNRC2, Short: "NRC2", Title: "NRC2 (last layer)", Axis: "NRC2", Level: PerRun, Max: 1, Log: true, Collapse: TowardZero,
+	{Name: MetricNRC2, Short: "NRC2", Title: "NRC2 (last layer)", Axis: "NRC2", Level: PerRun, Max: 1, Collapse: TowardZero,
 		Doc: "last-layer NRC2: their residual outside the row space of the last layer's weight"},
-	{Name: MetricNRC3, Short: "NRC3", Title: "NRC3 at γ* (last layer)", Axis: "NRC3", Level: PerRun, Max: inf, Log: true, Collapse: TowardZero,
-		Doc: "last-layer NRC3 at the γ* chosen from the final weights"},
+	{Name: MetricNRC3, Short: "NRC3", Title: "NRC3 at γ* (last layer)", Axis: "NRC3", Level: PerRun, Max: 2, Collapse: TowardZero,
+		Doc: "last-layer NRC3 at the γ* chosen from the final weights: ‖A − B‖_F² of two unit-norm PSD matrices, so at most 2"},
 }
 
 var (
@@ -180,7 +184,8 @@ func evrIndex(name string) (int, bool) {
 }
 
 // MustMetric returns the catalogue entry of name, or a generic one (the
-// name as title, unbounded, linear) for a name the catalogue lacks.
+// name as title and axis label, unbounded, linear) for a name the
+// catalogue lacks.
 func MustMetric(name string) MetricInfo {
 	if m, ok := LookupMetric(name); ok {
 		return m
@@ -251,4 +256,13 @@ func (l *LayerMetrics) Value(name string) (float64, bool) {
 	}
 	v, ok := l.Extra[name]
 	return v, ok
+}
+
+// ReferenceLabel is the legend label of a reference line drawn at the
+// metric's value.
+func (m MetricInfo) ReferenceLabel() string {
+	if m.Reference != "" {
+		return m.Reference
+	}
+	return m.Axis
 }

@@ -3,7 +3,6 @@ package plot
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	gplot "gonum.org/v1/plot"
@@ -157,31 +156,18 @@ func denseEarly(pts []bandPoint) bool {
 
 // epochSeries returns the run-level values of metric for run, by epoch.
 func epochSeries(records []nrc.Record, run, metric string) ([]bandPoint, error) {
-	byEpoch := map[int]float64{}
-	for _, r := range records {
-		if r.Run != run || r.Metric != metric || r.Layer != "" {
-			continue
-		}
-		if _, dup := byEpoch[r.Epoch]; dup {
-			return nil, fmt.Errorf("plot: duplicate records of %q for run %q at epoch %d; keep one per epoch", metric, run, r.Epoch)
-		}
-		if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
-			return nil, fmt.Errorf("plot: metric %q of run %q at epoch %d is %v; only finite values can be plotted", metric, run, r.Epoch, r.Value)
-		}
-		byEpoch[r.Epoch] = r.Value
+	epochs, vals, err := nrc.Results(records).Trace(run, metric, "")
+	if err != nil {
+		return nil, fmt.Errorf("plot: run %q: %w", run, err)
 	}
-	if len(byEpoch) == 0 {
-		return nil, fmt.Errorf("plot: run %q has no run-level records (Layer \"\") of metric %q; its run-level metrics: %s",
-			run, metric, quoteList(metricsWhere(records, func(r nrc.Record) bool { return r.Run == run && r.Layer == "" })))
+	for i, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("plot: metric %q of run %q at epoch %d is %v; only finite values can be plotted", metric, run, epochs[i], v)
+		}
 	}
-	epochs := make([]int, 0, len(byEpoch))
-	for e := range byEpoch {
-		epochs = append(epochs, e)
-	}
-	sort.Ints(epochs)
 	out := make([]bandPoint, len(epochs))
 	for i, e := range epochs {
-		v := byEpoch[e]
+		v := vals[i]
 		out[i] = bandPoint{x: float64(e), mean: v, lo: v, hi: v}
 	}
 	return out, nil

@@ -104,38 +104,6 @@ type PanelSpec struct {
 	Legend LegendPosition
 }
 
-// DefaultTitle returns the paper's panel title for a metric name, or the
-// name itself for metrics the paper does not plot.
-func DefaultTitle(metric string) string {
-	switch metric {
-	case nrc.MetricNoise:
-		return "Noise component"
-	case nrc.MetricCKA:
-		return "CKA alignment"
-	case nrc.MetricCKAProjected:
-		return "CKA alignment (projected)"
-	case nrc.MetricCKAFirstT:
-		return "CKA alignment (first t neurons)"
-	case nrc.MetricWHAlignment:
-		return "WH alignment"
-	case nrc.MetricNoiseSubspaceAlignment:
-		return "Noise-subspace alignment"
-	case nrc.MetricProbeMSE, nrc.MetricProbeMSEPaper:
-		return "Prediction error"
-	case nrc.MetricStableRankH, nrc.MetricStableRankHPaper:
-		return "Stable rank H"
-	case nrc.MetricStableRankW:
-		return "Stable rank W"
-	case nrc.MetricTrainMSE:
-		return "Train MSE"
-	case nrc.MetricTestMSE:
-		return "Test MSE"
-	case nrc.MetricModelMSE:
-		return "Model MSE"
-	}
-	return metric
-}
-
 // AcrossLayers draws one panel with the probed layers on the x axis: by
 // default one purple × curve of spec.Metric, a green dotted line at
 // spec.FirstCollapsed and a red dashed target line. See PanelSpec for
@@ -155,7 +123,7 @@ func AcrossLayers(records []nrc.Record, spec PanelSpec) (*gplot.Plot, error) {
 	}
 	layers := spec.Layers
 	if layers == nil {
-		layers = Layers(records)
+		layers = nrc.Results(records).Layers()
 	}
 	if len(layers) == 0 {
 		return nil, errors.New("plot: no layers: the records hold no per-layer records (Layer != \"\") and PanelSpec.Layers is empty")
@@ -279,7 +247,7 @@ type pendingCurve struct {
 func addTarget(p *gplot.Plot, records []nrc.Record, spec PanelSpec, run string, epoch int, logY bool) (*HLine, error) {
 	target, has := spec.Target, spec.Target != 0
 	if spec.TargetMetric != "" {
-		v, err := runValue(records, run, epoch, spec.TargetMetric)
+		v, err := nrc.Results(records).Value(run, spec.TargetMetric, epoch)
 		if err != nil {
 			return nil, err
 		}

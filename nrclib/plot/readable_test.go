@@ -146,7 +146,7 @@ func TestReferenceLabels(t *testing.T) {
 	for _, m := range []string{nrc.MetricNoise, nrc.MetricCKA, nrc.MetricCKAProjected, nrc.MetricCKAFirstT, nrc.MetricWHAlignment,
 		nrc.MetricNoiseSubspaceAlignment, nrc.MetricProbeMSE, nrc.MetricProbeMSEPaper, nrc.MetricStableRankH, nrc.MetricStableRankHPaper,
 		nrc.MetricStableRankW, nrc.MetricTargetStableRank, nrc.MetricTargetStableRankPaper, nrc.MetricModelMSE, nrc.MetricTrainMSE, nrc.MetricTestMSE} {
-		if _, ok := metricAxes[m]; !ok {
+		if _, ok := nrc.LookupMetric(m); !ok {
 			t.Errorf("metric %q has no axis entry", m)
 		}
 	}

@@ -45,9 +45,10 @@ type Table struct {
 
 // NewTable tabulates the records of one run and epoch.
 func NewTable(records []nrc.Record, spec TableSpec) (*Table, error) {
+	rs := nrc.Results(records)
 	run := spec.Run
 	if run == "" {
-		runs := Runs(records)
+		runs := rs.Runs()
 		switch len(runs) {
 		case 0:
 			return nil, fmt.Errorf("plot: no records to tabulate")
@@ -57,29 +58,17 @@ func NewTable(records []nrc.Record, spec TableSpec) (*Table, error) {
 			return nil, fmt.Errorf("plot: the records hold %d runs (%s); set TableSpec.Run to one of them", len(runs), quoteList(runs))
 		}
 	}
+	inRun := rs.Run(run)
+	if len(inRun) == 0 {
+		return nil, fmt.Errorf("plot: run %q not found in the records; runs present: %s", run, quoteList(rs.Runs()))
+	}
+	es := inRun.Epochs()
+	latest := es[len(es)-1]
 	epoch := spec.Epoch
-	var inRun []nrc.Record
-	latest, found := math.MinInt, false
-	for _, r := range records {
-		if r.Run == run {
-			inRun = append(inRun, r)
-			if r.Epoch > latest {
-				latest, found = r.Epoch, true
-			}
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("plot: run %q not found in the records; runs present: %s", run, quoteList(Runs(records)))
-	}
 	if epoch <= 0 {
 		epoch = latest
 	}
-	var sel []nrc.Record
-	for _, r := range inRun {
-		if r.Epoch == epoch {
-			sel = append(sel, r)
-		}
-	}
+	sel := inRun.AtEpoch(epoch)
 	if len(sel) == 0 {
 		return nil, fmt.Errorf("plot: run %q has no records at epoch %d; its latest epoch is %d", run, epoch, latest)
 	}
@@ -88,10 +77,10 @@ func NewTable(records []nrc.Record, spec TableSpec) (*Table, error) {
 		t.Digits = 4
 	}
 	if t.Layers == nil {
-		t.Layers = Layers(sel)
+		t.Layers = sel.Layers()
 	}
 	if t.Metrics == nil {
-		t.Metrics = metricsWhere(sel, func(r nrc.Record) bool { return r.Layer != "" })
+		t.Metrics = sel.PerLayer().Metrics()
 	}
 	row := map[string]int{}
 	for i, l := range t.Layers {
@@ -125,7 +114,7 @@ func NewTable(records []nrc.Record, spec TableSpec) (*Table, error) {
 	for j, ok := range seen {
 		if !ok && len(t.Layers) > 0 {
 			return nil, fmt.Errorf("plot: metric %q has no per-layer records for run %q at epoch %d; metrics there: %s; layers available: %s",
-				t.Metrics[j], run, epoch, quoteList(metricsWhere(sel, func(r nrc.Record) bool { return r.Layer != "" })), quoteList(Layers(sel)))
+				t.Metrics[j], run, epoch, quoteList(sel.PerLayer().Metrics()), quoteList(sel.Layers()))
 		}
 	}
 	return t, nil
