@@ -99,7 +99,7 @@ func inlineSVG(svg []byte) template.HTML {
 
 // HTMLReport renders one self-contained HTML page for the results: for
 // each, the claim, the evaluated claims, the figure inline as SVG, the
-// run-vs-paper tables, the settings and notes, the data used (stand-in or
+// run-vs-paper tables, the settings and notes, the data used (simulated, stand-in or
 // real), the backend and the time taken.
 func HTMLReport(results []*Result, title string) ([]byte, error) {
 	var secs []reportSection
@@ -135,9 +135,12 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 					c.Epochs, c.BatchSize, c.LearningRate, c.WeightDecay, c.Momentum, c.Milestones, c.Seed, rankWord(c.Rank))})
 		}
 		for _, d := range r.Datasets {
-			kind := "real data"
-			if d.StandsInFor != "" {
-				kind = "stand-in for " + d.StandsInFor
+			kind := d.Kind
+			if kind == "" { // a summary from before data kinds were recorded
+				kind = "real data"
+				if d.StandsInFor != "" {
+					kind = "stand-in for " + d.StandsInFor
+				}
 			}
 			s.Datasets = append(s.Datasets, reportDataset{Name: d.Name, Kind: kind, Description: d.Description,
 				NTrain: d.NTrain, NTest: d.NTest, T: d.TargetDim})
