@@ -2,7 +2,7 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit lint notebooks kernel deps bench reproduce clean
+.PHONY: all build test unit lint test-mujoco notebooks kernel deps bench reproduce clean
 
 all: build
 
@@ -11,7 +11,7 @@ build:
 
 ## test: everything CI checks: formatting, vet, unit tests, then every notebook
 ## executed headless (needs Jupyter from Debian; `make deps` installs it).
-test: deps lint unit notebooks
+test: deps lint unit test-mujoco notebooks
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -20,6 +20,23 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+
+## test-mujoco: the MuJoCo simulation behind the shipped swimmer/reacher/hopper
+## data (build tag mujoco, cgo, Debian's libmujoco-dev): vet, its unit tests
+## (which regenerate all three shipped files in memory), then the CLI
+## regenerates reacher.csv from its manifest's command and it must equal the
+## shipped file bit for bit. About half a minute on 2 cores.
+MUJOCO_CHECK ?= .mujoco-check
+test-mujoco:
+	@test "$$($(GO) env CGO_ENABLED)" = 1 && test -f /usr/include/mujoco/mujoco.h || \
+	  { echo "test-mujoco: needs cgo (gcc) and Debian's libmujoco-dev: run make deps"; exit 1; }
+	$(GO) vet -tags mujoco ./nrclib/data/mujoco/ ./cmd/deepnrc/
+	$(GO) test -count=1 -tags mujoco ./nrclib/data/mujoco/
+	@mkdir -p $(MUJOCO_CHECK)
+	$(GO) build -tags mujoco -o $(MUJOCO_CHECK)/deepnrc ./cmd/deepnrc
+	cd $(MUJOCO_CHECK) && ./deepnrc data generate reacher -seed 0 -n 1000 -out reacher.csv
+	cmp $(MUJOCO_CHECK)/reacher.csv nrclib/data/simulated/reacher.csv
+	@echo "test-mujoco: regenerated reacher.csv is bit for bit the shipped file"
 
 ## notebooks: install the kernel into ./.jupyter and execute every notebook
 ## (SCALE=quick by default; CI may use SCALE=smoke).
@@ -42,4 +59,4 @@ reproduce:
 	$(GO) run ./cmd/deepnrc reproduce --scale $(SCALE)
 
 clean:
-	rm -rf notebooks-out reproduce-out .jupyter
+	rm -rf notebooks-out reproduce-out .jupyter .mujoco-check

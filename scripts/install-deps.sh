@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages deepnrc's tests and notebooks need:
 # Jupyter (headless execution through nbclient/nbconvert), NumPy (the .npy
-# cross-check tests and the metric benchmark baseline). Idempotent.
+# cross-check tests and the metric benchmark baseline), and the MuJoCo 2.2.2
+# physics library with a C compiler (make test-mujoco: the cgo build that
+# regenerates the shipped swimmer/reacher/hopper data). Idempotent.
 set -euo pipefail
-pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy)
+pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy
+  libmujoco-dev gcc libc6-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,4 +23,5 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Others may be running apt on a shared machine: wait for the lock.
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}"
