@@ -40,6 +40,7 @@ func dataPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fig.PanelWidth, fig.PanelHeight = 5.5*vg.Inch, 4*vg.Inch
 	svg, err := fig.SVG()
 	if err != nil {
 		return err
@@ -52,7 +53,8 @@ func dataPlot(args []string, stdout, stderr io.Writer) error {
 }
 
 // statePCAPlot draws the shipped simulated dataset's states projected on
-// their first two principal components, one line per episode.
+// their first two principal components (of the standardised states), one
+// line per episode in time order, a dot at each episode's start.
 func statePCAPlot(name string) (*gplot.Plot, error) {
 	tb, e, err := data.SimulatedTable(name)
 	if err != nil {
@@ -63,7 +65,7 @@ func statePCAPlot(name string) (*gplot.Plot, error) {
 		return nil, err
 	}
 	p := gplot.New()
-	p.Title.Text = fmt.Sprintf("%s (simulated, %s): %d states, %d episode(s)", name, e.Simulator, tb.N, e.Episodes)
+	p.Title.Text = fmt.Sprintf("%s, simulated with %s: %d states, %d episode(s)", name, e.Simulator, tb.N, e.Episodes)
 	p.X.Label.Text = fmt.Sprintf("PC 1 (%.0f%% of the variance)", 100*pca.Explained[0])
 	p.Y.Label.Text = fmt.Sprintf("PC 2 (%.0f%%)", 100*pca.Explained[1])
 	row := 0
