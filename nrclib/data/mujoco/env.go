@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 )
 
 // ErrUnavailable is returned by everything that steps the simulator in a
@@ -292,12 +291,3 @@ func (e *Env) observe() {
 }
 
 func clip(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
-
-// taskNames lists the task names for messages.
-func taskNames() string {
-	var n []string
-	for _, t := range Tasks() {
-		n = append(n, t.Name)
-	}
-	return strings.Join(n, ", ")
-}

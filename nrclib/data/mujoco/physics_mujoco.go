@@ -126,5 +126,3 @@ func (s *sim) BodyID(name string) int {
 func (s *sim) BodyPos(id int) [3]float64 {
 	return [3]float64{s.xpos[3*id], s.xpos[3*id+1], s.xpos[3*id+2]}
 }
-
-func (s *sim) Ncon() int { return int(s.d.ncon) }
