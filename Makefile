@@ -2,7 +2,7 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit test-paths fuzz lint notebooks test-browser kernel kernel-private deps bench reproduce clean
+.PHONY: all build test unit test-paths fuzz lint test-mujoco notebooks test-browser kernel kernel-private deps bench reproduce clean
 
 all: build
 
@@ -10,10 +10,11 @@ build:
 	$(GO) build ./...
 
 ## test: everything CI checks: formatting, vet, unit tests, the checks with
-## every GEMM path forced, a bounded fuzzing run of every input parser, every
-## notebook executed headless, then the real-browser tests (needs Jupyter,
+## every GEMM path forced, a bounded fuzzing run of every input parser, the
+## MuJoCo build that regenerates the shipped data, every notebook executed
+## headless, then the real-browser tests (needs Jupyter,
 ## PyTorch and Chromium from Debian; `make deps` installs them).
-test: deps lint unit test-paths fuzz notebooks test-browser
+test: deps lint unit test-paths fuzz test-mujoco notebooks test-browser
 # Under `make test` the tests that need PyTorch fail rather than skip when it
 # is missing (deps installs it).
 test: export DEEPNRC_REQUIRE_TORCH = 1
@@ -49,6 +50,23 @@ fuzz:
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
 	  $(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 2 || exit 1; \
 	done
+
+## test-mujoco: the MuJoCo simulation behind the shipped swimmer/reacher/hopper
+## data (build tag mujoco, cgo, Debian's libmujoco-dev): vet, its unit tests
+## (which regenerate all three shipped files in memory), then the CLI
+## regenerates reacher.csv from its manifest's command and it must equal the
+## shipped file bit for bit. About half a minute on 2 cores.
+MUJOCO_CHECK ?= .mujoco-check
+test-mujoco:
+	@test "$$($(GO) env CGO_ENABLED)" = 1 && test -f /usr/include/mujoco/mujoco.h || \
+	  { echo "test-mujoco: needs cgo (gcc) and Debian's libmujoco-dev: run make deps"; exit 1; }
+	$(GO) vet -tags mujoco ./nrclib/data/mujoco/ ./cmd/deepnrc/
+	$(GO) test -count=1 -tags mujoco ./nrclib/data/mujoco/
+	@mkdir -p $(MUJOCO_CHECK)
+	$(GO) build -tags mujoco -o $(MUJOCO_CHECK)/deepnrc ./cmd/deepnrc
+	cd $(MUJOCO_CHECK) && ./deepnrc data generate reacher -seed 0 -n 1000 -out reacher.csv
+	cmp $(MUJOCO_CHECK)/reacher.csv nrclib/data/simulated/reacher.csv
+	@echo "test-mujoco: regenerated reacher.csv is bit for bit the shipped file"
 
 ## notebooks: install the kernel into the private ./.jupyter (the tests never
 ## touch the user's Jupyter) and execute every notebook (SCALE=quick by
@@ -87,4 +105,4 @@ reproduce:
 	$(GO) run ./cmd/deepnrc reproduce --scale $(SCALE)
 
 clean:
-	rm -rf notebooks-out reproduce-out browser-out pytorch-export .jupyter
+	rm -rf notebooks-out reproduce-out browser-out pytorch-export .jupyter .mujoco-check

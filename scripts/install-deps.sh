@@ -5,10 +5,12 @@
 # examples/pytorch_export.py test and the training benchmark's baseline;
 # OpenBLAS so that both run on an optimised BLAS, as their users have it),
 # Chromium with its chromedriver and the Liberation fonts the figures are
-# laid out in (the real-browser tests of `make test-browser`). Idempotent.
+# laid out in (the real-browser tests of `make test-browser`), and the MuJoCo
+# 2.2.2 physics library with a C compiler (make test-mujoco: the cgo build
+# that regenerates the shipped swimmer/reacher/hopper data). Idempotent.
 set -euo pipefail
 pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy python3-torch
-  libopenblas0-pthread chromium chromium-driver fonts-liberation)
+  libopenblas0-pthread chromium chromium-driver fonts-liberation libmujoco-dev gcc libc6-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,12 +12,13 @@ import (
 
 	"github.com/deepnrc/deepnrc/internal/fetch"
 	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/data/simulated"
 )
 
 func init() {
 	register(command{
 		name:    "data",
-		summary: "list, describe and fetch datasets (data list | info NAME | fetch NAME)",
+		summary: "list, describe, fetch and simulate datasets (data list | info | fetch | plot | generate | search-policy | evaluate)",
 		run:     runData,
 		examples: []string{
 			"deepnrc data list",
@@ -30,17 +31,25 @@ func init() {
 const dataUsage = `Usage:
   deepnrc data list  [-dir DIR]
   deepnrc data info  [flags] NAME     N, shapes, Σ_Y eigenvalues, λ_min, correlations, stable ranks
+                                      (MuJoCo data: beside [NRC] Table 1)
   deepnrc data fetch [-dir DIR] [-force] NAME
+  deepnrc data plot  [-out FILE.svg] NAME       2-D PCA picture of a simulated dataset's states
+MuJoCo (swimmer | reacher | hopper; needs a build with -tags mujoco):
+  deepnrc data generate      [-seed S] [-n N] [-out FILE] [-policy FILE] [-manifest FILE] NAME
+  deepnrc data search-policy [-seed S] [-iters N] [-workers W] [-out FILE] NAME
+  deepnrc data evaluate      [-seed S] [-episodes K] [-policy FILE] NAME
 
 The data directory defaults to $DEEPNRC_DATA, else $XDG_DATA_HOME/deepnrc,
 else ~/.local/share/deepnrc. With -source auto (the default) a dataset loads
-from its real files when they are all there, else from its offline stand-in.
+from its real files when they are all there, else from the simulated data
+deepnrc ships (swimmer, reacher, hopper: MuJoCo physics and expert
+controllers), else from its offline stand-in.
 `
 
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, dataUsage)
-		return fmt.Errorf("missing subcommand: list, info or fetch")
+		return fmt.Errorf("missing subcommand: list, info, fetch, plot, generate, search-policy or evaluate")
 	}
 	switch args[0] {
 	case "list":
@@ -49,13 +58,21 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return dataInfo(args[1:], stdout, stderr)
 	case "fetch":
 		return dataFetch(args[1:], stdout, stderr)
+	case "generate":
+		return dataGenerate(args[1:], stdout, stderr)
+	case "search-policy":
+		return dataSearchPolicy(args[1:], stdout, stderr)
+	case "evaluate":
+		return dataEvaluate(args[1:], stdout, stderr)
+	case "plot":
+		return dataPlot(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, dataUsage)
 		writeExamples(stdout, commands["data"].examples)
 		return nil
 	}
 	fmt.Fprint(stderr, dataUsage)
-	return fmt.Errorf("unknown subcommand %q: use list, info or fetch", args[0])
+	return fmt.Errorf("unknown subcommand %q: use list, info, fetch, plot, generate, search-policy or evaluate", args[0])
 }
 
 // parseWithName parses flags placed before and/or after one positional NAME.
@@ -85,10 +102,11 @@ func dataList(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tREAL DATA\tFETCH\tPAPER DATASET")
+	fmt.Fprintln(tw, "NAME\tLOADS BY DEFAULT\tREAL DATA\tFETCH\tPAPER DATASET")
 	for _, n := range data.Names() {
 		e, _ := data.Lookup(n)
-		real := "generated only"
+		real := "-"
+		loads := "generated"
 		if len(e.RealFiles) > 0 {
 			all, missing := e.RealPresent(*dir)
 			switch {
@@ -97,14 +115,25 @@ func dataList(args []string, stdout, stderr io.Writer) error {
 			case len(missing) > 0:
 				real = "incomplete"
 			default:
-				real = "absent (stand-in)"
+				real = "absent"
+			}
+			switch e.DefaultSource(*dir) {
+			case data.SourceReal:
+				loads = "real"
+			case data.SourceSimulated:
+				loads = "simulated (" + simulated.Simulator() + ")"
+			default:
+				loads = "stand-in"
+			}
+			if len(missing) > 0 {
+				loads = "error: incomplete real files"
 			}
 		}
 		dl := "-"
 		if e.Download != nil {
 			dl = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n, real, dl, e.Paper)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, loads, real, dl, e.Paper)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -119,7 +148,7 @@ func dataInfo(args []string, stdout, stderr io.Writer) error {
 	setUsage(fs, "data", "Usage: deepnrc data info [flags] NAME")
 	var opt data.Options
 	fs.StringVar(&opt.Dir, "dir", data.DefaultDir(), "data directory")
-	src := fs.String("source", string(data.SourceAuto), "auto | standin | real")
+	src := fs.String("source", string(data.SourceAuto), "auto | simulated | standin | real")
 	fs.Uint64Var(&opt.Seed, "seed", 0, "stand-in generator seed")
 	fs.Uint64Var(&opt.SplitSeed, "split-seed", data.PaperSplitSeed, "80/20 split seed")
 	fs.IntVar(&opt.N, "n", 0, "number of samples (0 = default)")
@@ -135,7 +164,24 @@ func dataInfo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, data.Describe(ds))
+	sum := data.Describe(ds)
+	fmt.Fprint(stdout, sum)
+	if corr, lmin, ok := data.PaperTable1(name); ok && sum.RawEigenvalues != nil {
+		fmt.Fprintf(stdout, "\n[NRC] Table 1 beside this data (%s; raw actions of the training split):\n", ds.Origin())
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  statistic\tthis data\t[NRC] Table 1")
+		for i, c := range sum.Correlations {
+			paper := "—"
+			if i < len(corr) {
+				paper = fmt.Sprintf("%.4g", corr[i])
+			}
+			fmt.Fprintf(tw, "  correlation (%d,%d)\t%.4g\t%s\n", c.I, c.J, c.R, paper)
+		}
+		fmt.Fprintf(tw, "  λ_min of raw Σ_Y\t%.4g\t%.4g\n", sum.RawLambdaMin, lmin)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

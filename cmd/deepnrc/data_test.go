@@ -22,7 +22,8 @@ func TestDataList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"swimmer         present", "reacher         absent (stand-in)", "sgemm", "yes", "lowrank         generated only", dir} {
+	for _, want := range []string{"swimmer         real                      present", "reacher         simulated (MuJoCo 2.2.2)  absent",
+		"sgemm           stand-in                  absent     yes", "lowrank         generated                 -", dir} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list output lacks %q:\n%s", want, out)
 		}
@@ -61,5 +62,40 @@ func TestDataFetchRefusals(t *testing.T) {
 	}
 	if code, _, errOut = runArgs(t, "data", "frobnicate"); code != 1 || !strings.Contains(errOut, "unknown subcommand") {
 		t.Errorf("bad subcommand: exit %d, %s", code, errOut)
+	}
+}
+
+func TestDataInfoBesideTable1(t *testing.T) {
+	code, out, errOut := runArgs(t, "data", "info", "reacher", "-dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"reacher (simulated (MuJoCo 2.2.2) in place of Reacher", "[NRC] Table 1 beside this data (simulated (MuJoCo 2.2.2)",
+		"correlation (0,1)", "-0.00933", "λ_min of raw Σ_Y", "0.0097"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("info output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runArgs(t, "data", "info", "hopper", "-source", "standin", "-dir", t.TempDir())
+	if code != 0 || !strings.Contains(out, "stand-in for Hopper") || !strings.Contains(out, "correlation (1,2)") {
+		t.Errorf("hopper stand-in info: exit %d\n%s", code, out)
+	}
+}
+
+func TestDataPlotWritesSVG(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "reacher.svg")
+	code, _, errOut := runArgs(t, "data", "plot", "-out", out, "reacher")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "PC 1") || !strings.Contains(string(b), "20 episode(s)") {
+		t.Errorf("not the expected SVG (%d bytes)", len(b))
+	}
+	if code, _, errOut = runArgs(t, "data", "plot", "sgemm"); code != 1 || !strings.Contains(errOut, "no simulated data") {
+		t.Errorf("plot sgemm: exit %d, %s", code, errOut)
 	}
 }

@@ -42,7 +42,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	storeDir := fs.String("store", "", "run store directory (default $"+train.EnvStoreDir+" or the user cache); finished runs are reused")
 	noStore := fs.Bool("no-store", false, "train in memory only: no checkpoints, nothing reused")
 	dataDir := fs.String("data", "", "data directory with the real datasets (default "+data.DefaultDir()+")")
-	source := fs.String("source", "", "data source: auto (real files when present, else stand-ins; default), standin or real")
+	source := fs.String("source", "", "data source: auto (real files when present, else the shipped simulated MuJoCo data, else stand-ins; default), simulated, standin or real")
 	quiet := fs.Bool("quiet", false, "no progress bars")
 	memory := memoryFlag(fs)
 	setUsage(fs, "reproduce", fmt.Sprintf("Usage: deepnrc reproduce [flags] [FIG...]\n\nFIG is one of: %s (none = all).", strings.Join(experiment.IDs(), " ")))

@@ -55,7 +55,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	def := train.DefaultConfig(100)
 	name := fs.String("data", "", "dataset `name` (list them with: deepnrc data list)")
-	source := fs.String("source", "auto", "data source: auto, standin or real")
+	source := fs.String("source", "auto", "data source: auto, simulated, standin or real")
 	n := fs.Int("n", 0, "number of samples (train + test); 0 = the dataset's default")
 	dataSeed := fs.Uint64("data-seed", 0, "seed of the stand-in data generator")
 	width := fs.Int("width", 256, "hidden width h")
@@ -138,8 +138,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	label := fmt.Sprintf("%s-mlp%dx%d", *name, *layers, *width)
-	if ds.StandsInFor != "" {
-		fmt.Fprintf(stderr, "%s: offline stand-in for %s\n", *name, ds.StandsInFor)
+	if ds.IsStandIn() || ds.IsSimulated() {
+		fmt.Fprintf(stderr, "%s: %s\n", *name, ds.Kind())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

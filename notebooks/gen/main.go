@@ -116,7 +116,7 @@ func Notebook(id string) (*ipynb.Notebook, error) {
 	code(fmt.Sprintf("import \"github.com/deepnrc/deepnrc/nrclib/experiment/nb\"\n\n// experiment is the figure this notebook reproduces.\nconst experiment = %q\n\n%%%%\nnb.MustOpen(experiment).ShowClaim()", spec.ID))
 
 	md("## Data\n\nThe datasets at this scale: size, shapes, the structure of the training targets (Σ_Y's eigenvalues, rank and stable rank) and the first samples. " +
-		"A dataset is an offline stand-in unless its real files are in the data directory (`deepnrc data`).")
+		"Swimmer, Reacher and Hopper are deepnrc's simulated MuJoCo data and the other datasets offline stand-ins, unless their real files are in the data directory (`deepnrc data`).")
 	code("%%\nnb.MustOpen(experiment).ShowData()")
 
 	if spec.Kind == experiment.KindFigure || len(experiment.DataRuns(spec)) > 0 {

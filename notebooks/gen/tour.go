@@ -57,13 +57,11 @@ func check(err error) {
 s := must(tour.FromEnv())
 fmt.Printf("scale: %s (set DEEPNRC_SCALE to quick, smoke or paper)\n", s.Scale)
 fmt.Printf("backend: %s; compiled in: %v\n", backend.Config(), backend.Compiled())`),
-		ipynb.Markdown("## Data\n\nSwimmer (MuJoCo): 8 state dimensions in, 2 actions out. Without the real `swimmer.csv` in the data directory (`deepnrc data info swimmer`), deepnrc uses its offline stand-in, generated from a seed with the same shapes, target correlation and λ_min, and says so."),
+		ipynb.Markdown("## Data\n\nSwimmer (MuJoCo): 8 state dimensions in, 2 actions out. Without the real `swimmer.csv` in the data directory (`deepnrc data info swimmer`), deepnrc uses the Swimmer data it simulated itself with MuJoCo 2.2.2 and an expert controller (shipped with deepnrc), and says so."),
 		ipynb.Code(`%%
 ds := must(tour.Dataset())
 fmt.Println(ds.Description)
-if ds.IsStandIn() {
-	fmt.Println("stand-in for:", ds.StandsInFor)
-}
+fmt.Println("source:", ds.Kind())
 fmt.Println(data.Describe(ds))
 d, t := ds.InputSize(), ds.TargetDim
 for i := 0; i < 3; i++ {

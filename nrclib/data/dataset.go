@@ -7,11 +7,13 @@
 // synthetic-fig8, lowrank). Options.Source chooses the data: "real" reads
 // the paper's files from the data directory (DefaultDir: $DEEPNRC_DATA,
 // else $XDG_DATA_HOME/deepnrc, else ~/.local/share/deepnrc) and fails with
-// instructions when they are missing; "standin" generates the offline
+// instructions when they are missing; "simulated" loads the MuJoCo data
+// deepnrc made itself and ships (swimmer, reacher, hopper; package
+// simulated, made by package mujoco); "standin" generates the offline
 // stand-in from Options.Seed; "auto" (the default) uses the real files when
-// they are all present and the stand-in otherwise. Dataset.StandsInFor is
-// non-empty exactly when the result is a stand-in, and Dataset.Description
-// says how it was made.
+// they are all present, else the simulated data where there is some, else
+// the stand-in. Dataset.Source says which was loaded, Dataset.Kind labels
+// it, and Dataset.Description says how it was made.
 //
 // Preprocessing follows the paper's code: a seeded 80/20 split (seed 42) for
 // the real datasets and their stand-ins, with X and Y standardised by the
@@ -46,9 +48,18 @@ type Split struct {
 type Dataset struct {
 	// Name is the registry name, e.g. "swimmer" or "synthetic-fig3".
 	Name string
-	// StandsInFor names the real dataset this offline stand-in imitates, or
-	// is empty when the data is the real thing.
+	// Source says where the samples come from: SourceReal (the paper's
+	// files), SourceSimulated (deepnrc's shipped simulation) or
+	// SourceStandIn (a generated offline stand-in). Load sets it; "" (a
+	// Dataset built by hand) counts as real unless StandsInFor is set.
+	Source Source
+	// StandsInFor names the paper's dataset this data takes the place of (a
+	// stand-in or simulated data), or is empty when the data is the real
+	// thing.
 	StandsInFor string
+	// Simulator names the engine that made simulated data, e.g.
+	// "MuJoCo 2.2.2"; empty otherwise.
+	Simulator string
 	// Description says in one or two sentences what the data is and how it
 	// was made or loaded; notebooks and reports print it.
 	Description string
@@ -69,8 +80,50 @@ type Dataset struct {
 }
 
 // IsStandIn reports whether the dataset is a generated offline stand-in
-// rather than the real data.
-func (d *Dataset) IsStandIn() bool { return d.StandsInFor != "" }
+// (neither the real data nor simulated data).
+func (d *Dataset) IsStandIn() bool { return d.origin() == SourceStandIn }
+
+// IsSimulated reports whether the dataset is deepnrc's simulated data.
+func (d *Dataset) IsSimulated() bool { return d.origin() == SourceSimulated }
+
+// origin is Source, inferred for hand-built datasets.
+func (d *Dataset) origin() Source {
+	if d.Source != "" && d.Source != SourceAuto {
+		return d.Source
+	}
+	if d.StandsInFor != "" {
+		return SourceStandIn
+	}
+	return SourceReal
+}
+
+// Origin labels the data's source in a word or two: "real",
+// "simulated (MuJoCo 2.2.2)" or "stand-in".
+func (d *Dataset) Origin() string { return originLabel(d.origin(), d.Simulator) }
+
+// Kind describes the data in a phrase for reports: "real data",
+// "simulated (MuJoCo 2.2.2) in place of Swimmer (…)" or "stand-in for …".
+func (d *Dataset) Kind() string { return kindLabel(d.origin(), d.Simulator, d.StandsInFor) }
+
+func originLabel(src Source, simulator string) string {
+	switch src {
+	case SourceSimulated:
+		return "simulated (" + simulator + ")"
+	case SourceStandIn:
+		return "stand-in"
+	}
+	return "real"
+}
+
+func kindLabel(src Source, simulator, standsInFor string) string {
+	switch src {
+	case SourceSimulated:
+		return "simulated (" + simulator + ") in place of " + standsInFor
+	case SourceStandIn:
+		return "stand-in for " + standsInFor
+	}
+	return "real data"
+}
 
 // InputSize returns the number of values in one sample (the product of
 // InputShape).

@@ -20,6 +20,10 @@ type Correlation struct {
 type Summary struct {
 	// Name, StandsInFor and Description are copied from the Dataset.
 	Name, StandsInFor, Description string
+	// Source is the dataset's source (real, simulated or stand-in) and Kind
+	// its label, Dataset.Kind.
+	Source Source
+	Kind   string
 	// NTrain and NTest are the split sizes.
 	NTrain, NTest int
 	// InputShape is the shape of one sample; TargetDim is t.
@@ -53,7 +57,7 @@ type Summary struct {
 // cheap even for image datasets.
 func Describe(ds *Dataset) Summary {
 	t := ds.TargetDim
-	s := Summary{Name: ds.Name, StandsInFor: ds.StandsInFor, Description: ds.Description,
+	s := Summary{Name: ds.Name, StandsInFor: ds.StandsInFor, Description: ds.Description, Source: ds.origin(), Kind: ds.Kind(),
 		NTrain: ds.Train.N, NTest: ds.Test.N, InputShape: append([]int(nil), ds.InputShape...), TargetDim: t}
 	if t == 0 || ds.Train.N == 0 {
 		return s
@@ -110,9 +114,12 @@ func isIdentity(sc Scaler) bool {
 // String formats the summary as an aligned, human-readable block.
 func (s Summary) String() string {
 	var b strings.Builder
-	kind := "real data"
-	if s.StandsInFor != "" {
-		kind = "stand-in for " + s.StandsInFor
+	kind := s.Kind
+	if kind == "" { // a Summary built by hand
+		kind = kindLabel(SourceReal, "", "")
+		if s.StandsInFor != "" {
+			kind = kindLabel(SourceStandIn, "", s.StandsInFor)
+		}
 	}
 	fmt.Fprintf(&b, "%s (%s)\n", s.Name, kind)
 	if s.Description != "" {

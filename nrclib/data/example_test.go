@@ -63,3 +63,23 @@ func ExampleLoad_standIn() {
 	// Swimmer (MuJoCo expert behaviour cloning)
 	// correlation -0.244, raw λ_min 0.276
 }
+
+// The MuJoCo datasets load by default from the simulated data deepnrc
+// ships; Source tells which data was loaded.
+func ExampleLoad_simulated() {
+	ds, err := data.Load("reacher", data.Options{Dir: "/nonexistent"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ds.Source, ds.Origin())
+	fmt.Println(ds.Train.N, ds.Test.N, ds.InputSize(), ds.TargetDim)
+	tb, e, err := data.SimulatedTable("reacher")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(tb.N, "rows in", e.File, "made by:", e.Command)
+	// Output:
+	// simulated simulated (MuJoCo 2.2.2)
+	// 800 200 11 2
+	// 1000 rows in reacher.csv made by: deepnrc data generate reacher -seed 0 -n 1000 -out reacher.csv
+}

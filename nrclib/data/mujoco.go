@@ -248,3 +248,21 @@ func calibrateTanh(u []float64, n, t int, rows []int, offset []float64, want *ma
 	}
 	return nil, fmt.Errorf("data: target covariance calibration did not converge in %d iterations", maxIter)
 }
+
+// PaperTable1 returns [NRC] Table 1's statistics of the MuJoCo dataset
+// name (swimmer, reacher, hopper): the correlations of the action pairs
+// (0,1), (0,2), …, (1,2), … and λ_min of the raw action covariance.
+func PaperTable1(name string) (corr []float64, lambdaMin float64, ok bool) {
+	var s MuJoCoSpec
+	switch name {
+	case "swimmer":
+		s = SwimmerSpec
+	case "reacher":
+		s = ReacherSpec
+	case "hopper":
+		s = HopperSpec
+	default:
+		return nil, 0, false
+	}
+	return append([]float64(nil), s.Target.Corr...), s.Target.LambdaMin, true
+}

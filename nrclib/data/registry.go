@@ -6,39 +6,48 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/deepnrc/deepnrc/nrclib/data/simulated"
 )
 
-// Source selects between the real data and its offline stand-in.
+// Source selects where a dataset's samples come from: the real files, the
+// shipped simulated data, or the offline stand-in.
 type Source string
 
 // The sources Load understands.
 const (
 	// SourceAuto loads the real data when all its files are in the data
-	// directory and the stand-in otherwise; Dataset.StandsInFor tells which
-	// one was loaded. It is the default.
+	// directory, else the shipped simulated data where there is some
+	// (swimmer, reacher, hopper), else the stand-in; Dataset.Source tells
+	// which one was loaded. It is the default.
 	SourceAuto Source = "auto"
 	// SourceStandIn always generates the offline stand-in.
 	SourceStandIn Source = "standin"
 	// SourceReal always loads the real files, and fails with instructions
 	// when they are missing.
 	SourceReal Source = "real"
+	// SourceSimulated always loads the simulated data deepnrc ships (MuJoCo
+	// physics and an expert controller; see package simulated), and fails
+	// for datasets that have none.
+	SourceSimulated Source = "simulated"
 )
 
 // Options control Load. The zero value loads the default: the real data if
-// present in DefaultDir(), else the stand-in with seed 0, split with the
-// paper's seed 42.
+// present in DefaultDir(), else the shipped simulated data where there is
+// some, else the stand-in with seed 0, split with the paper's seed 42.
 type Options struct {
 	// Dir is the data directory holding real files; "" means DefaultDir().
 	Dir string
-	// Source picks real data or stand-in; "" means SourceAuto.
+	// Source picks real, simulated or stand-in data; "" means SourceAuto.
 	Source Source
 	// Seed seeds the stand-in generators (0 is a valid seed and the
-	// default). It does not affect the split.
+	// default). It does not affect the split, nor the shipped simulated
+	// data (made once from the seed in its manifest).
 	Seed uint64
 	// SplitSeed seeds the 80/20 split; 0 means PaperSplitSeed (42).
 	SplitSeed uint64
 	// N overrides the number of samples (train + test): the stand-in's size,
-	// or for real data the first N rows (a seeded subset of N images for
+	// or for real and simulated data the first N rows (a seeded subset of N images for
 	// UTKFace). 0 keeps the default.
 	N int
 	// ImageSize is the side of the square images: the resize target for
@@ -82,11 +91,31 @@ type Info struct {
 	HowToGet string
 	// StandIn says in one line what the offline stand-in is.
 	StandIn string
+	// Simulated says in one line what the shipped simulated data is, or is
+	// empty when there is none.
+	Simulated string
 	// DefaultN is the stand-in's default number of samples.
 	DefaultN int
 
-	real    func(dir string, opt Options) (*Dataset, error)
-	standIn func(opt Options) (*Dataset, error)
+	real      func(dir string, opt Options) (*Dataset, error)
+	standIn   func(opt Options) (*Dataset, error)
+	simulated func(opt Options) (*Dataset, error)
+}
+
+// HasSimulated reports whether deepnrc ships simulated data for the entry.
+func (e *Info) HasSimulated() bool { return e.simulated != nil }
+
+// DefaultSource returns the source Load with SourceAuto uses for the entry
+// and the data directory dir: SourceReal when all real files are there,
+// else SourceSimulated when simulated data ships, else SourceStandIn.
+func (e *Info) DefaultSource(dir string) Source {
+	if all, _ := e.RealPresent(dir); all {
+		return SourceReal
+	}
+	if e.simulated != nil {
+		return SourceSimulated
+	}
+	return SourceStandIn
 }
 
 const (
@@ -121,6 +150,9 @@ func init() {
 			StandIn: fmt.Sprintf("Gaussian states (d=%d) → tanh of a whitened random teacher MLP, actions calibrated to [NRC] Table 1 (correlations %v, λ_min %g)",
 				m.spec.StateDim, m.spec.Target.Corr, m.spec.Target.LambdaMin),
 			DefaultN: m.spec.N,
+			simulated: func(opt Options) (*Dataset, error) {
+				return loadSimulated(m.name, m.paper, opt)
+			},
 			real: func(dir string, opt Options) (*Dataset, error) {
 				path := filepath.Join(dir, file)
 				tb, err := ReadMuJoCoCSV(path, m.spec.StateDim, m.spec.ActionDim)
@@ -148,6 +180,15 @@ func init() {
 				tb.build(ds, splitShuffled, scaleStandard, opt.SplitSeed)
 				return ds, nil
 			},
+		}
+	}
+
+	for _, name := range []string{"swimmer", "reacher", "hopper"} {
+		if e, ok := simulated.Lookup(name); ok {
+			registry[name].Simulated = fmt.Sprintf("simulated (%s): %d samples, %d episodes of deepnrc's %s model run by a %s expert (seed %d)",
+				e.Simulator, e.Rows, e.Episodes, name, e.Controller, e.Seed)
+		} else {
+			registry[name].simulated = nil
 		}
 	}
 
@@ -382,9 +423,10 @@ var ErrNoRealData = errors.New("real data not available")
 
 // Load returns the dataset called name (see Names), split and
 // preprocessed. With SourceAuto (the default) it loads the real files when
-// they are all present in opt.Dir and the stand-in otherwise; a partial set
-// of real files is an error rather than a silent fallback. Check
-// Dataset.StandsInFor to see which was loaded.
+// they are all present in opt.Dir, else the shipped simulated data where
+// there is some (swimmer, reacher, hopper), else the stand-in; a partial set
+// of real files is an error rather than a silent fallback. Dataset.Source
+// tells which was loaded.
 func Load(name string, opt Options) (*Dataset, error) {
 	e, err := Lookup(name)
 	if err != nil {
@@ -397,19 +439,30 @@ func Load(name string, opt Options) (*Dataset, error) {
 	if err := checkLoadMemory(name, opt); err != nil {
 		return nil, err
 	}
+	src := opt.Source
 	all, missing := e.RealPresent(opt.Dir)
-	switch opt.Source {
-	case SourceStandIn:
-		return e.standIn(opt)
+	switch src {
+	case SourceStandIn, SourceReal:
+	case SourceSimulated:
+		if e.simulated == nil {
+			return nil, fmt.Errorf("%s: deepnrc ships no simulated data for it (only for swimmer, reacher and hopper); use source %q or %q",
+				name, SourceAuto, SourceStandIn)
+		}
 	case SourceAuto:
 		if len(missing) > 0 {
 			return nil, fmt.Errorf("%s: real data is incomplete, missing %s; %s (or use source %q)",
 				name, strings.Join(missing, ", "), e.HowToGet, SourceStandIn)
 		}
-		if all {
-			return e.real(opt.Dir, opt)
-		}
-		return e.standIn(opt)
+		src = e.DefaultSource(opt.Dir)
+	default:
+		return nil, fmt.Errorf("data.Load(%q): unknown source %q; use %q, %q, %q or %q", name, opt.Source, SourceAuto, SourceSimulated, SourceStandIn, SourceReal)
+	}
+	var ds *Dataset
+	switch src {
+	case SourceStandIn:
+		ds, err = e.standIn(opt)
+	case SourceSimulated:
+		ds, err = e.simulated(opt)
 	case SourceReal:
 		if e.real == nil {
 			return nil, fmt.Errorf("%s: %w: %s", name, ErrNoRealData, e.HowToGet)
@@ -422,7 +475,11 @@ func Load(name string, opt Options) (*Dataset, error) {
 			}
 			return nil, fmt.Errorf("%s: %w: missing %s; %s", name, ErrNoRealData, strings.Join(missing, ", "), e.HowToGet)
 		}
-		return e.real(opt.Dir, opt)
+		ds, err = e.real(opt.Dir, opt)
 	}
-	return nil, fmt.Errorf("data.Load(%q): unknown source %q; use %q, %q or %q", name, opt.Source, SourceAuto, SourceStandIn, SourceReal)
+	if err != nil {
+		return nil, err
+	}
+	ds.Source = src
+	return ds, nil
 }

@@ -59,9 +59,13 @@ func TestLoadSources(t *testing.T) {
 	if err != nil || !st.IsStandIn() || st.Train.N != 800 {
 		t.Errorf("standin despite real file: %v", err)
 	}
-	// Reacher is absent: auto falls back to the stand-in, real fails.
-	if ds, err := Load("reacher", Options{Dir: dir}); err != nil || !ds.IsStandIn() {
+	// Reacher is absent: auto falls back to the shipped simulated data
+	// (sgemm, with none, to its stand-in), real fails.
+	if ds, err := Load("reacher", Options{Dir: dir}); err != nil || !ds.IsSimulated() || ds.IsStandIn() {
 		t.Errorf("auto without files: %v", err)
+	}
+	if ds, err := Load("sgemm", Options{Dir: dir, N: 500}); err != nil || !ds.IsStandIn() {
+		t.Errorf("auto sgemm without files: %v", err)
 	}
 	_, err = Load("sgemm", Options{Dir: dir, Source: SourceReal})
 	if !errors.Is(err, ErrNoRealData) || !strings.Contains(err.Error(), "deepnrc data fetch sgemm") ||

@@ -124,11 +124,11 @@ func inlineSVG(svg []byte) template.HTML {
 
 // HTMLReport renders one self-contained HTML page for the results: a
 // summary first (claims held per experiment and in all, a banner when the
-// data are offline stand-ins, the first collapsed layers, links), a table of
-// contents, the settings, notes and datasets common to all sections stated
-// once, then one section per result: what the paper claims, the claims
-// evaluated on this run, the figure inline as SVG, the tables, what to
-// notice, the notes of that experiment alone and its runs.
+// data are offline stand-ins or simulated, the first collapsed layers,
+// links), a table of contents, the settings, notes and datasets common to
+// all sections stated once, then one section per result: what the paper
+// claims, the claims evaluated on this run, the figure inline as SVG, the
+// tables, what to notice, the notes of that experiment alone and its runs.
 func HTMLReport(results []*Result, title string) ([]byte, error) {
 	var secs []reportSection
 	var total time.Duration
@@ -200,9 +200,12 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 					c.Epochs, c.BatchSize, c.LearningRate, c.WeightDecay, c.Momentum, c.Milestones, c.Seed, rankWord(c.Rank))})
 		}
 		for _, d := range r.Datasets {
-			kind := "real data"
-			if d.StandsInFor != "" {
-				kind = "offline stand-in"
+			kind := d.Kind
+			if kind == "" { // a summary from before data kinds were recorded
+				kind = "real data"
+				if d.StandsInFor != "" {
+					kind = "offline stand-in"
+				}
 			}
 			s.Data = append(s.Data, fmt.Sprintf("%s (%s, %d train / %d test)", d.Name, kind, d.NTrain, d.NTest))
 		}

@@ -81,7 +81,7 @@ type Result struct {
 	// Name#s<seed>).
 	Records []nrc.Record `json:"records"`
 	Runs    []RunInfo    `json:"runs"`
-	// Datasets summarises each dataset used (stand-in or real).
+	// Datasets summarises each dataset used (real, simulated or stand-in).
 	Datasets []data.Summary `json:"datasets"`
 	// Outcomes are the spec's claims evaluated on Records.
 	Outcomes []Outcome `json:"claims"`
@@ -267,9 +267,12 @@ func keyOptions(rs *RunSpec, ds *data.Dataset) dataKeyOptions {
 	d := rs.Data
 	ko := dataKeyOptions{Source: d.Source, Seed: d.Seed, SplitSeed: d.SplitSeed, N: d.N, ImageSize: d.ImageSize,
 		TargetDim: d.TargetDim, Rank: d.Rank}
-	if ds.IsStandIn() {
+	switch {
+	case ds.IsStandIn():
 		ko.Source = data.SourceStandIn
-	} else {
+	case ds.IsSimulated():
+		ko.Source = data.SourceSimulated
+	default:
 		ko.Source = data.SourceReal
 	}
 	ko.ScaleTargets = rs.ScaleTargets
@@ -296,11 +299,7 @@ func loadData(rs *RunSpec, opt Options, loaded map[string]*data.Dataset, res *Re
 	loaded[key] = ds
 	res.Datasets = append(res.Datasets, data.Describe(ds))
 	if opt.Log != nil {
-		kind := "real data"
-		if ds.IsStandIn() {
-			kind = "stand-in for " + ds.StandsInFor
-		}
-		fmt.Fprintf(opt.Log, "data %s (%s): %d train / %d test, loaded in %s\n", ds.Name, kind, ds.Train.N, ds.Test.N,
+		fmt.Fprintf(opt.Log, "data %s (%s): %d train / %d test, loaded in %s\n", ds.Name, ds.Kind(), ds.Train.N, ds.Test.N,
 			time.Since(start).Round(time.Millisecond))
 	}
 	return ds, nil

@@ -237,7 +237,7 @@ func fig2(s Scale) *Spec {
 			{Column: "Hopper", Metric: nrc.MetricWHAlignment, Layers: fc, Values: []float64{0.18, 0.37, 0.39, 0.595, 0.725, 0.845, 0.895, 0.92}},
 		},
 		Notes: []string{
-			"The MuJoCo CSVs of the paper are not published: the runs use calibrated offline stand-ins unless swimmer.csv / hopper.csv are in the data directory.",
+			"The MuJoCo CSVs of the paper are not published: the runs use the simulated data deepnrc ships (MuJoCo 2.2.2 physics, its own expert controllers; docs/mujoco-data.md) unless swimmer.csv / hopper.csv are in the data directory.",
 		},
 		Notice: []string{
 			"The noise component is not monotone: it rises in the first layers and falls from the middle of the network.",
@@ -448,7 +448,7 @@ func fig6(s Scale) *Spec {
 			{Column: "Reacher", Metric: nrc.MetricCKA, Layers: fc, Values: []float64{0.23, 0.22, 0.47, 0.76, 0.80, 0.82, 0.83, 0.85}},
 			{Column: "Reacher", Metric: nrc.MetricWHAlignment, Layers: fc, Values: []float64{0.28, 0.12, 0.41, 0.60, 0.70, 0.79, 0.84, 0.86}},
 		},
-		Notes:     []string{"Reacher's two actions are nearly uncorrelated with λ_min ≈ 0.0097 in raw units ([NRC] Table 1); the stand-in is calibrated to these."},
+		Notes:     []string{"Reacher's two actions are nearly uncorrelated with λ_min ≈ 0.0097 in raw units ([NRC] Table 1). The run uses deepnrc's simulated Reacher data (MuJoCo 2.2.2, an inverse-kinematics PD expert) unless reacher.csv is in the data directory; `deepnrc data info reacher` compares its statistics with Table 1's."},
 		Notice:    []string{"Reacher collapses less than Hopper: its noise stays ≈0.2 at the top."},
 		Exercises: []string{"Raise the weight decay to 1e-3 (Hopper's) and compare."},
 	}

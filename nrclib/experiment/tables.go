@@ -118,8 +118,8 @@ func table2(s Scale) *Spec {
 		Title:     "Datasets and models",
 		Claim:     "The paper trains on six real datasets and synthetic data: Swimmer (8 → 2, N 1,000), Reacher (11 → 2, 1,000), Hopper (11 → 3, 5,000), SGEMM (14 → 4, 240,000), Carla2D (images → 2, 50,000), UTKFace (images → 1, 25,000), synthetic (20 → t, 10,000), with 8- or 10-layer MLPs and ResNet-18/34.",
 		Notes:     []string{"No training: the table loads each dataset at this scale's size and describes its training targets (rank and stable rank of Σ_Y)."},
-		Notice:    []string{"Stand-ins keep each dataset's input size and target dimension; check the \"stand-in\" column before comparing numbers with the paper."},
-		Exercises: []string{"Put a real dataset in the data directory (see `deepnrc data`) and rerun: the row switches from stand-in to real."},
+		Notice:    []string{"Stand-ins and simulated data keep each dataset's input size and target dimension; check the \"source\" column before comparing numbers with the paper."},
+		Exercises: []string{"Put a real dataset in the data directory (see `deepnrc data`) and rerun: the row switches from stand-in (or simulated) to real."},
 	}
 	spec.Table = func(res *Result, opt Options) ([]Table, error) { return table2Rows(s, res, opt) }
 	return spec
@@ -149,10 +149,7 @@ func table2Rows(s Scale, res *Result, opt Options) ([]Table, error) {
 			return nil, err
 		}
 		sum := data.Describe(ds)
-		src := "real"
-		if ds.IsStandIn() {
-			src = "stand-in"
-		}
+		src := ds.Origin()
 		in := fmt.Sprint(ds.InputShape)
 		if len(ds.InputShape) == 1 {
 			in = fmt.Sprint(ds.InputShape[0])

@@ -1,5 +1,5 @@
 // Package tour is the small end-to-end example behind notebooks/00-tour.ipynb:
-// a bias-free MLP trained on the Swimmer stand-in with and without weight
+// a bias-free MLP trained on the Swimmer data with and without weight
 // decay, measured in every layer, and drawn with every plot type deepnrc
 // has. At quick scale both runs take well under a minute on 2 cores; the run
 // store makes every later call return at once.
@@ -54,7 +54,8 @@ func ForScale(scale string) (Settings, error) {
 func FromEnv() (Settings, error) { return ForScale(os.Getenv(ScaleEnv)) }
 
 // Dataset loads the Swimmer data: the real files when present in the data
-// directory, else the offline stand-in (Dataset.StandsInFor says which).
+// directory, else the simulated data deepnrc ships (Dataset.Kind says
+// which).
 func Dataset() (*data.Dataset, error) { return data.Load("swimmer", data.Options{}) }
 
 // Model returns the tour's bias-free MLP for a dataset.
