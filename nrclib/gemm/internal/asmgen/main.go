@@ -102,6 +102,17 @@ func writeKernel(w *bytes.Buffer, k kernel) {
 	p("MOVQ c+24(FP), DX")
 	p("MOVQ ldc+32(FP), R8")
 	p("SHLQ $%d, R8", map[int]int{4: 2, 8: 3}[k.elem])
+	// Prefetch the tile of C (read at the end when adding, written in any
+	// case) while the k loop runs.
+	p("MOVQ DX, R10")
+	for r := 0; r < k.mr; r++ {
+		for off := 0; off < k.nr()*k.elem; off += 64 {
+			p("PREFETCHT0 %d(R10)", off)
+		}
+		if r+1 < k.mr {
+			p("ADDQ R8, R10")
+		}
+	}
 	for i := 0; i < nacc; i++ {
 		if k.isa == "avx512" {
 			p("VPXORD %s, %s, %s", k.reg(i), k.reg(i), k.reg(i))
@@ -110,6 +121,10 @@ func writeKernel(w *bytes.Buffer, k kernel) {
 		}
 	}
 	step := func(u int) {
+		if u == 0 {
+			// A streams from L2: fetch a few steps ahead.
+			p("PREFETCHT0 %d(AX)", 8*aStep)
+		}
 		for v := 0; v < k.vecs; v++ {
 			p("%s %d(BX), %s", mov, u*bStep+v*k.vecBytes(), bReg(v))
 		}
