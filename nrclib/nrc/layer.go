@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/deepnrc/deepnrc/nrclib/stats"
 	"gonum.org/v1/gonum/mat"
@@ -308,17 +311,29 @@ func Measure(names []string, layerStats []*stats.Moments, weights []*Weight, opt
 	}
 	noise := make([]float64, len(names))
 	cka := make([]float64, len(names))
-	for i, s := range layerStats {
-		var w *Weight
-		if weights != nil {
-			w = weights[i]
-		}
-		lm, err := Layer(names[i], s, w, opt)
+	// Layers are independent: measure them concurrently, keep their order,
+	// and report the first layer's error.
+	rep.Layers = make([]LayerMetrics, len(names))
+	errs := make([]error, len(names))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(len(names), runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
+				var w *Weight
+				if weights != nil {
+					w = weights[i]
+				}
+				rep.Layers[i], errs[i] = Layer(names[i], layerStats[i], w, opt)
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		rep.Layers = append(rep.Layers, lm)
-		noise[i], cka[i] = lm.Noise, lm.CKA
+		noise[i], cka[i] = rep.Layers[i].Noise, rep.Layers[i].CKA
 	}
 	if f := rule.FirstCollapsed(noise, cka); f >= 0 {
 		name := names[f]

@@ -25,6 +25,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -143,20 +144,13 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 		return fmt.Errorf("stats: %d target values for %d rows of width t=%d (want %d)", len(y), rows, m.t, rows*m.t)
 	}
 	// Validate the whole batch first so an error leaves the accumulator untouched.
-	maxH, maxY := 0.0, 0.0
-	for i, v := range h {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return &NonFiniteError{Target: false, Row: i / m.d, Col: i % m.d, Value: f}
-		}
-		maxH = math.Max(maxH, math.Abs(f))
+	maxH, err := largestFinite(h, m.d, false)
+	if err != nil {
+		return err
 	}
-	for i, v := range y {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return &NonFiniteError{Target: true, Row: i / m.t, Col: i % m.t, Value: f}
-		}
-		maxY = math.Max(maxY, math.Abs(f))
+	maxY, err := largestFinite(y, m.t, true)
+	if err != nil {
+		return err
 	}
 	if m.normalized {
 		maxH = 0 // unit rows: the features keep unit 2^0
@@ -164,9 +158,13 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 	m.adaptUnits(maxH, maxY)
 	toH, toY := unitScaler(m.eh), unitScaler(m.ey)
 	p := m.d + m.t
-	buf := getScratch(min(chunkRows, rows), p)
-	defer scratchPool.Put(buf)
-	for start := 0; start < rows; start += chunkRows {
+	// Each chunk's mean and centred Gram are computed on their own, then
+	// folded in chunk order: the chunks and the order do not depend on how
+	// many run at once, so neither do the bits.
+	chunks := (rows + chunkRows - 1) / chunkRows
+	workers := max(1, min(chunks, runtime.GOMAXPROCS(0)))
+	fill := func(c int, buf *scratch) int {
+		start := c * chunkRows
 		b := min(chunkRows, rows-start)
 		z := buf.rows[:b*p]
 		for i := 0; i < b; i++ {
@@ -186,9 +184,52 @@ func addRows[T float32 | float64](m *Moments, h, y []T, rows int) error {
 			}
 			toY(row[m.d:])
 		}
-		m.addChunk(z, b, buf)
+		chunkMoments(z, b, p, buf)
+		return b
+	}
+	if workers == 1 {
+		buf := getScratch(min(chunkRows, rows), p)
+		defer scratchPool.Put(buf)
+		for c := 0; c < chunks; c++ {
+			b := fill(c, buf)
+			m.combine(int64(b), buf.mean, buf.m2)
+		}
+		return nil
+	}
+	bufs := make([]*scratch, workers)
+	for w := range bufs {
+		bufs[w] = getScratch(chunkRows, p)
+		defer scratchPool.Put(bufs[w])
+	}
+	counts := make([]int, workers)
+	for c0 := 0; c0 < chunks; c0 += workers {
+		n := min(workers, chunks-c0)
+		var wg sync.WaitGroup
+		for w := 0; w < n; w++ {
+			wg.Go(func() { counts[w] = fill(c0+w, bufs[w]) })
+		}
+		wg.Wait()
+		for w := 0; w < n; w++ {
+			m.combine(int64(counts[w]), bufs[w].mean, bufs[w].m2)
+		}
 	}
 	return nil
+}
+
+// largestFinite returns the largest absolute value of v, or a
+// *NonFiniteError locating the first NaN or infinity (rows of width w).
+func largestFinite[T float32 | float64](v []T, w int, target bool) (float64, error) {
+	big := 0.0
+	for i, x := range v {
+		a := math.Abs(float64(x))
+		if !(a <= math.MaxFloat64) { // NaN or ±Inf
+			return 0, &NonFiniteError{Target: target, Row: i / w, Col: i % w, Value: float64(x)}
+		}
+		if a > big {
+			big = a
+		}
+	}
+	return big, nil
 }
 
 // normalizeRow scales v to unit Euclidean norm; a zero row stays zero.
@@ -214,12 +255,10 @@ func normalizeRow(v []float64) {
 	}
 }
 
-// addChunk folds b rows z (b×p, row-major) into the accumulator.
-func (m *Moments) addChunk(z []float64, b int, buf *scratch) {
-	if b == 0 {
-		return
-	}
-	p := m.d + m.t
+// chunkMoments sets buf.mean to the mean of the b rows z (b×p,
+// row-major), centres z in place (it is a scratch copy) and sets the upper
+// triangle of buf.m2 to the centred rows' Gram matrix.
+func chunkMoments(z []float64, b, p int, buf *scratch) {
 	cm := buf.mean
 	for j := range cm {
 		cm[j] = 0
@@ -233,7 +272,6 @@ func (m *Moments) addChunk(z []float64, b int, buf *scratch) {
 	for j := range cm {
 		cm[j] /= float64(b)
 	}
-	// Centre in place: z is this accumulator's scratch copy of the rows.
 	for i := 0; i < b; i++ {
 		row := z[i*p : (i+1)*p]
 		for j := range row {
@@ -241,7 +279,6 @@ func (m *Moments) addChunk(z []float64, b int, buf *scratch) {
 		}
 	}
 	upperGram(z, p, b, buf.m2)
-	m.combine(int64(b), cm, buf.m2)
 }
 
 // scratch holds the working memory of one chunk update. Accumulators

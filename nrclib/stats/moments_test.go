@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -287,5 +288,62 @@ func TestAddErrors(t *testing.T) {
 	}
 	if m.N() != 0 {
 		t.Errorf("failed batches were partly accumulated: N = %d", m.N())
+	}
+}
+
+// TestBitsIndependentOfParallelism checks that a batch of several chunks,
+// whose chunks are computed concurrently, gives the same bits with one
+// worker as with many, and that the result matches the direct formula.
+func TestBitsIndependentOfParallelism(t *testing.T) {
+	const d, tt = 7, 2
+	rows := 5*chunkRows + 37
+	rng := rand.New(rand.NewPCG(3, 4))
+	h := make([]float32, rows*d)
+	y := make([]float32, rows*tt)
+	for i := range h {
+		h[i] = float32(rng.NormFloat64()*3 + 1)
+	}
+	for i := range y {
+		y[i] = float32(rng.NormFloat64())
+	}
+	run := func(procs int) *Moments {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		m := New(d, tt)
+		if err := m.AddFloat32(h, y, rows); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	one, many := run(1), run(4)
+	a, b := one.CovH(), many.CovH()
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			if math.Float64bits(a.At(i, j)) != math.Float64bits(b.At(i, j)) {
+				t.Fatalf("CovH[%d,%d]: %v with 1 worker, %v with 4", i, j, a.At(i, j), b.At(i, j))
+			}
+		}
+	}
+	// Against the two-pass formula on the widened values.
+	mean := make([]float64, d)
+	for r := 0; r < rows; r++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(h[r*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(rows)
+	}
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			s := 0.0
+			for r := 0; r < rows; r++ {
+				s += (float64(h[r*d+i]) - mean[i]) * (float64(h[r*d+j]) - mean[j])
+			}
+			want := s / float64(rows)
+			if got := a.At(i, j); math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Fatalf("CovH[%d,%d] = %v, two-pass %v", i, j, got, want)
+			}
+		}
 	}
 }
