@@ -3,8 +3,8 @@ package stats
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"runtime"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
