@@ -13,6 +13,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/experiment"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -37,7 +38,7 @@ const DefaultReproduceDir = "reproduce-out"
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scaleFlag := fs.String("scale", "", "experiment scale: quick (default, or $"+experiment.ScaleEnv+"), paper or smoke")
+	scaleFlag := fs.String("scale", "", "experiment scale: quick (default, or $"+scale.Env+"), paper or smoke")
 	out := fs.String("out", DefaultReproduceDir, "output directory for figures (SVG, PNG), data (JSON) and "+experiment.ReportFile)
 	storeDir := fs.String("store", "", "run store directory (default $"+train.EnvStoreDir+" or the user cache); finished runs are reused")
 	noStore := fs.Bool("no-store", false, "train in memory only: no checkpoints, nothing reused")
@@ -56,12 +57,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err := checkOutDir(*out); err != nil {
 		return err
 	}
-	var scale experiment.Scale
-	if *scaleFlag != "" {
-		scale, err = experiment.ParseScale(*scaleFlag)
-	} else {
-		scale, err = experiment.ScaleFromEnv()
-	}
+	sc, err := scale.FlagOrEnv(*scaleFlag)
 	if err != nil {
 		return err
 	}
@@ -81,7 +77,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	opt.Log = stdout
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	_, err = experiment.Reproduce(ctx, ids, scale, *out, opt, stdout) // it prints "report: …" once the report is written
+	_, err = experiment.Reproduce(ctx, ids, sc, *out, opt, stdout) // it prints "report: …" once the report is written
 	return err
 }
 

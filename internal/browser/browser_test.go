@@ -16,6 +16,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
 	"github.com/deepnrc/deepnrc/nrclib/experiment"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // Environment of the browser tests (`make test-browser` sets them).
@@ -334,7 +335,7 @@ func TestReportInBrowser(t *testing.T) {
 	driver, chromium, out := setup(t)
 	dir := filepath.Join(out, "reproduce")
 	var log bytes.Buffer
-	results, err := experiment.Reproduce(context.Background(), nil, experiment.Smoke, dir,
+	results, err := experiment.Reproduce(context.Background(), nil, scale.Smoke, dir,
 		experiment.Options{NoStore: true, Source: "standin"}, &log)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())

@@ -2,12 +2,12 @@
 // per paper figure and table, the latter from the experiment specs — so that every notebook has the same
 // cell-by-cell shape and its text cannot drift from the code:
 //
-//	claim (with the paper's numbers) → data → model → training with live
-//	progress → per-layer metrics → the figure inline → this run vs the
-//	paper → what to notice → exercises.
+//	claim (with the paper's numbers) → the runs → data → model → training
+//	with live progress → the records → a panel drawn with plot → the figure,
+//	claims and this run vs the paper → what to notice → exercises.
 //
-// The cells call package nrclib/experiment/nb; they hold no logic of their
-// own. Notebooks are written without outputs. Run from the repository root:
+// The cells call nrclib's public packages step by step (experiment, runs,
+// data, model, train, nrc, plot); they hold no logic of their own. Notebooks are written without outputs. Run from the repository root:
 //
 //	go run ./notebooks/gen          # (re)write notebooks/*.ipynb
 //	go run ./notebooks/gen -check   # fail if a notebook differs from its generated form
@@ -23,6 +23,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
 	"github.com/deepnrc/deepnrc/nrclib/experiment"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // files names each experiment's notebook.
@@ -93,10 +94,134 @@ func run(dir string, check bool) error {
 	return nil
 }
 
-// Notebook builds the notebook of experiment id. Its text comes from the
-// quick-scale spec (the notebooks' default).
+// setupCell is the first code cell of every figure notebook: the imports,
+// the experiment's ID and three small helpers the later cells share (GoNB
+// keeps a cell's declarations for the cells after it).
+const setupCell = `import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/experiment"
+	"github.com/deepnrc/deepnrc/nrclib/model"
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/plot"
+	"github.com/deepnrc/deepnrc/nrclib/plot/display"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+	"github.com/deepnrc/deepnrc/nrclib/train"
+)
+
+// figure is the experiment this notebook reproduces.
+const figure = %q
+
+func must[T any](v T, err error) T {
+	check(err)
+	return v
+}
+
+func check(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// spec is the experiment's declaration at the scale $DEEPNRC_SCALE names
+// (quick by default): its runs, panels, claims and the paper's numbers.
+func spec() *experiment.Spec { return must(experiment.Get(figure, must(scale.FromEnv()))) }
+
+// runner trains with the default run store (finished runs are read back,
+// not retrained) and shows a live progress bar.
+func runner() *runs.Runner {
+	return must(runs.NewRunner(runs.Options{Progress: func(string) train.Progress { return train.NewProgress(os.Stderr) }}))
+}
+
+// trained trains every run of the experiment, or reads it from the store.
+func trained() []runs.Trained { return must(experiment.Train(context.Background(), spec(), runner())) }
+
+%%%%
+s := spec()
+fmt.Printf("%%s at %%s scale\n", s.Paper, s.Scale)
+for _, r := range s.Runs() {
+	fmt.Printf("- %%s (shared run %%q): %%s\n", r.Name, r.ID, r.Describe())
+}`
+
+// dataCell loads each dataset of the experiment and looks at it.
+const dataCell = `%%
+r := runner()
+for _, run := range spec().DataRuns() {
+	ds := must(r.Data(&run.Spec))
+	fmt.Println(data.Describe(ds))
+	check(ds.WritePreview(os.Stdout, 5))
+	check(display.Plot(must(plot.Targets(ds, 2000))))
+}`
+
+// modelCell builds each network for its data and lists what is probed.
+const modelCell = `%%
+r := runner()
+for _, run := range spec().DataRuns() {
+	ds := must(r.Data(&run.Spec))
+	var m model.Model = must(run.Model.Build(ds))
+	fmt.Printf("%s: %s, %d inputs, %d outputs\n", run.Name, run.Model, ds.InputSize(), ds.TargetDim)
+	for _, p := range m.Probes() {
+		fmt.Printf("  probe %-16s width %d\n", p.Name, p.Width)
+	}
+}`
+
+// trainCell trains every run with a live progress bar.
+const trainCell = `%%
+for _, t := range trained() {
+	fmt.Println(t)
+}`
+
+// recordsCell queries the long-format records of each column's main run.
+const recordsCell = `%%
+records := runs.Records(trained())
+rule := nrc.DefaultRule()
+for _, run := range spec().MainRuns() {
+	name := run.SeedRuns()[0]
+	check(records.WriteTable(os.Stdout, name, nrc.Final, nil))
+	fmt.Printf("first collapsed layer of %s (%s): %s\n\n", name, rule, cmp.Or(rule.FirstCollapsedLayer(records, name, nrc.Final), "none"))
+}`
+
+// layersCell draws one across-layer panel per column with package plot.
+const layersCell = `%%%%
+records := runs.Records(trained())
+for _, run := range spec().MainRuns() {
+	panel := plot.PanelSpec{
+		Metric: %q, // any per-layer metric of nrc.Metrics()
+		Run:    run.SeedRuns()[0],
+		Curves: []plot.Curve{{Runs: run.SeedRuns(), Highlight: true}}, // seeds: mean and min–max band
+		Title:  run.Name,
+	}
+	check(display.Plot(must(plot.AcrossLayers(records, panel))))
+}`
+
+// epochsCell draws a run-level metric over the epochs, per column.
+const epochsCell = `%%%%
+records := runs.Records(trained())
+for _, run := range spec().MainRuns() {
+	check(display.Plot(must(plot.OverEpochs(records, plot.EpochSpec{Run: run.SeedRuns()[0], Metrics: %s, Title: run.Name}))))
+}`
+
+// resultCell assembles what deepnrc reproduce writes: the figure, the
+// claims evaluated on the records and the run-vs-paper tables.
+const resultCell = `%%
+result := must(experiment.Assemble(spec(), trained(), runner()))
+if result.Figure != nil {
+	check(display.Figure(result.Figure))
+}
+check(display.HTML(experiment.TablesHTML(result.Tables)))
+check(display.HTML(experiment.OutcomesHTML(result.Outcomes)))
+check(display.HTML(experiment.TablesHTML(result.Comparison)))`
+
+// Notebook builds the notebook of experiment id: the steps deepnrc
+// reproduce runs, one cell each, with nrclib's public API. Its text comes
+// from the quick-scale spec (the notebooks' default).
 func Notebook(id string) (*ipynb.Notebook, error) {
-	spec, err := experiment.Get(id, experiment.Quick)
+	spec, err := experiment.Get(id, scale.Quick)
 	if err != nil {
 		return nil, err
 	}
@@ -108,36 +233,52 @@ func Notebook(id string) (*ipynb.Notebook, error) {
 	for _, c := range spec.Claims {
 		fmt.Fprintf(&claims, "- %s\n", c.Text)
 	}
-	md(fmt.Sprintf("# %s: %s\n\n**What it claims.** %s\n\nThis notebook reproduces it with `nrclib/experiment` (experiment `%s`). "+
-		"It runs at the scale named by the environment variable `%s` (`quick` by default: minutes on a laptop; `paper`: the paper's "+
-		"hyperparameters; `smoke`: a seconds-long check). Finished runs are kept in the run store, so re-running a cell does not retrain.\n\n"+
+	md(fmt.Sprintf("# %s: %s\n\n**What it claims.** %s\n\n"+
+		"Each cell below is one step of `deepnrc reproduce %s`, written with nrclib's public packages: the declaration of the runs "+
+		"(`experiment`, `runs`), the data (`data`), the network (`model`), training (`train`, through a `runs.Runner`), the records (`nrc.Results`) "+
+		"and the figure (`plot`). Change a step and re-run the cells below it. The scale is the environment variable `%s` "+
+		"(`quick` by default: minutes on a laptop; `paper`: the paper's hyperparameters; `smoke`: a seconds-long check). "+
+		"Finished runs are kept in the run store, so a cell that trains only trains once.\n\n"+
 		"Claims checked on this run at the end:\n\n%s",
-		spec.Paper, spec.Title, spec.Claim, spec.ID, experiment.ScaleEnv, claims.String()))
-	code(fmt.Sprintf("import \"github.com/deepnrc/deepnrc/nrclib/experiment/nb\"\n\n// experiment is the figure this notebook reproduces.\nconst experiment = %q\n\n%%%%\nnb.MustOpen(experiment).ShowClaim()", spec.ID))
+		spec.Paper, spec.Title, spec.Claim, spec.ID, scale.Env, claims.String()))
+	code(fmt.Sprintf(setupCell, spec.ID))
 
-	md("## Data\n\nThe datasets at this scale: size, shapes, the structure of the training targets (Σ_Y's eigenvalues, rank and stable rank) and the first samples. " +
+	md("## The data\n\nEach dataset at this scale: its size and shapes, the structure of its training targets (Σ_Y's eigenvalues, rank and stable rank), " +
+		"its first samples, and the targets themselves (a scatter of their first two principal components when t > 2: a line means a low intrinsic rank). " +
 		"Swimmer, Reacher and Hopper are deepnrc's simulated MuJoCo data and the other datasets offline stand-ins, unless their real files are in the data directory (`deepnrc data`).")
-	code("%%\nnb.MustOpen(experiment).ShowData()")
-
-	if spec.Kind == experiment.KindFigure || len(experiment.DataRuns(spec)) > 0 {
-		md("## Model\n\nThe networks, their probed layers (the input of every Linear or conv layer; conv features are globally average-pooled) and the training settings.")
-		code("%%\nnb.MustOpen(experiment).ShowModel()")
-	}
+	code(dataCell)
+	md("## The model\n\nThe network each run trains, built for its data (the input size and number of outputs come from the dataset), and its probes: " +
+		"the input of every Linear or conv layer, where the metrics are measured (conv features are globally average-pooled).")
+	code(modelCell)
 	if len(spec.Columns) > 0 {
-		md("## Training\n\nTrains every run of the experiment with a live progress bar, measuring the Deep NRC metrics at the logged epochs. Runs already in the run store are read back instead.")
-		code("%%\nnb.MustOpen(experiment).Train()")
+		md("## Training\n\nTrains every run with a live progress bar, measuring the Deep NRC metrics at the logged epochs; a run already in the run store is read back instead. " +
+			"To try a variation, redefine `spec` in a new cell — e.g. `func spec() *experiment.Spec { s := must(experiment.Get(figure, must(scale.FromEnv()))); " +
+			"s.Columns[0].Runs[0].Train.WeightDecay = 0; return s }` — and re-run the cells below it: the changed run is a new run in the store.")
+		code(trainCell)
+		md("## The records\n\nEvery measurement is a long-format record (run, epoch, layer, metric, value); `nrc.Results` answers the questions asked of them. " +
+			"Here: the metrics of each column's main run at its final epoch, layer by layer, and the first collapsed layer by the documented rule.")
+		code(recordsCell)
+		switch first := spec.Rows; {
+		case len(first) > 0 && first[0].Kind == experiment.PanelEpochs:
+			md("## Over the epochs\n\nThe run-level metrics of the figure's first row, drawn with `plot.OverEpochs`.")
+			code(fmt.Sprintf(epochsCell, goStrings(first[0].Metrics)))
+		case len(first) > 0 && first[0].Kind == experiment.PanelLayers:
+			md("## Across the layers\n\nOne panel per column, drawn with `plot.AcrossLayers`: the metric of the figure's first row at the final epoch, layer by layer (with several seeds, their mean and min–max band). Change `Metric` to draw another row.")
+			code(fmt.Sprintf(layersCell, first[0].Metrics[0]))
+		default:
+			md("## Across the layers\n\nThe noise component of each column's main run, layer by layer, drawn with `plot.AcrossLayers`.")
+			code(fmt.Sprintf(layersCell, "noise"))
+		}
 	}
 	if spec.Kind == experiment.KindFigure {
-		md("## Per-layer metrics\n\nThe metrics of each column's main run at its last measured epoch: noise component (NRC1), CKA with the targets (NRC2), WH alignment (NRC3), linear-probe MSE (NRC4) and the stable ranks.")
-		code("%%\nnb.MustOpen(experiment).ShowMetrics()")
-		md("## The figure\n\nDrawn in the paper's style: purple × markers, the green dotted line at the first collapsed layer (computed with the documented rule), the red dashed target, log axes for errors.")
-		cells = append(cells, ipynb.Code("%%\nnb.MustOpen(experiment).ShowFigure()").ExpectSVG())
+		md("## The figure, and this run against the paper\n\n`experiment.Assemble` turns the trained runs into what `deepnrc reproduce` writes: the figure in the paper's style " +
+			"(purple ×, the green dotted line at the first collapsed layer computed with the documented rule, the red dashed target, log axes for errors), " +
+			"each claim evaluated on this run's records with the numbers compared, and this run's values beside the paper's.")
+		cells = append(cells, ipynb.Code(resultCell).ExpectSVG())
 	} else {
-		md("## The table\n\nThe table, computed from this run.")
-		code("%%\nnb.MustOpen(experiment).ShowFigure()")
+		md("## The table, and this run against the paper\n\n`experiment.Assemble` builds the table from this run's records (or, for Table 2, from the datasets), evaluates the claims and compares with the paper's numbers.")
+		code(resultCell)
 	}
-	md("## This run vs the paper\n\nEach claim evaluated on this run's records (with the numbers compared), and this run's values beside the paper's.")
-	code("%%\nnb.MustOpen(experiment).ShowComparison()")
 
 	var notice strings.Builder
 	notice.WriteString("## What to notice\n\n")
@@ -148,7 +289,6 @@ func Notebook(id string) (*ipynb.Notebook, error) {
 	for i, e := range spec.Exercises {
 		fmt.Fprintf(&notice, "%d. %s\n", i+1, e)
 	}
-	notice.WriteString("\nTo change a run, edit the spec before running it, e.g.\n\n```go\n%%\ns := nb.MustOpen(experiment)\ns.Spec.Columns[0].Runs[0].Train.WeightDecay = 0\ns.Train()\ns.ShowFigure()\n```\n")
 	md(notice.String())
 
 	nb := ipynb.New(cells...)
@@ -156,4 +296,13 @@ func Notebook(id string) (*ipynb.Notebook, error) {
 		nb.ExpectSVG()
 	}
 	return nb, nil
+}
+
+// goStrings writes ss as a Go []string literal.
+func goStrings(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[]string{" + strings.Join(q, ", ") + "}"
 }

@@ -3,13 +3,15 @@ package experiment
 import (
 	"context"
 	"testing"
+
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // BenchmarkRunSmokeFig7 measures one whole smoke-scale experiment: training
 // an 8-layer MLP on the SGEMM stand-in, measuring it, evaluating the claims
 // and drawing the figure (no run store).
 func BenchmarkRunSmokeFig7(b *testing.B) {
-	spec, err := Get("fig7", Smoke)
+	spec, err := Get("fig7", scale.Smoke)
 	if err != nil {
 		b.Fatal(err)
 	}

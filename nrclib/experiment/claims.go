@@ -127,13 +127,12 @@ type Outcome struct {
 // Evaluate checks each claim on records (the long-format results of the
 // spec's runs) and returns one outcome per claim. specRuns are the spec's
 // runs, used to resolve run names to their seed runs.
-func Evaluate(claims []Claim, records []nrc.Record, specRuns []*RunSpec) []Outcome {
-	idx := newIndex(records)
+func Evaluate(claims []Claim, records nrc.Results, specRuns []*RunSpec) []Outcome {
 	out := make([]Outcome, len(claims))
 	for i, c := range claims {
 		o := Outcome{Text: c.Text, Holds: true}
 		for _, cond := range c.Conds {
-			line, ok, err := evalCond(idx, cond, specRuns)
+			line, ok, err := evalCond(records, cond, specRuns)
 			if err != nil {
 				o.Holds, o.Err = false, err.Error()
 				o.Details = append(o.Details, "cannot evaluate: "+err.Error())
@@ -150,14 +149,14 @@ func Evaluate(claims []Claim, records []nrc.Record, specRuns []*RunSpec) []Outco
 	return out
 }
 
-func evalCond(idx *index, c Cond, specRuns []*RunSpec) (string, bool, error) {
-	l, err := idx.quantity(c.Left, specRuns)
+func evalCond(res nrc.Results, c Cond, specRuns []*RunSpec) (string, bool, error) {
+	l, err := quantity(res, c.Left, specRuns)
 	if err != nil {
 		return "", false, err
 	}
 	r, rdesc := c.Value, fmtNum(c.Value)
 	if c.Right != nil {
-		if r, err = idx.quantity(*c.Right, specRuns); err != nil {
+		if r, err = quantity(res, *c.Right, specRuns); err != nil {
 			return "", false, err
 		}
 		rdesc = fmt.Sprintf("%s = %s", c.Right, fmtNum(r))
@@ -200,124 +199,19 @@ func fmtNum(v float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
 }
 
-// index gives fast access to records by run, metric and layer.
-type index struct {
-	// layers[run] are the run's layers in network order.
-	layers map[string][]string
-	// vals[run][epoch][metric][layer].
-	vals map[string]map[int]map[string]map[string]float64
-	runs []string
-}
-
-func newIndex(records []nrc.Record) *index {
-	ix := &index{layers: map[string][]string{},
-		vals: map[string]map[int]map[string]map[string]float64{}}
-	seenLayer := map[string]map[string]bool{}
-	for _, r := range records {
-		byEpoch, ok := ix.vals[r.Run]
-		if !ok {
-			byEpoch = map[int]map[string]map[string]float64{}
-			ix.vals[r.Run] = byEpoch
-			ix.runs = append(ix.runs, r.Run)
-			seenLayer[r.Run] = map[string]bool{}
-		}
-		byMetric, ok := byEpoch[r.Epoch]
-		if !ok {
-			byMetric = map[string]map[string]float64{}
-			byEpoch[r.Epoch] = byMetric
-		}
-		byLayer, ok := byMetric[r.Metric]
-		if !ok {
-			byLayer = map[string]float64{}
-			byMetric[r.Metric] = byLayer
-		}
-		byLayer[r.Layer] = r.Value
-		if r.Layer != "" {
-			if !seenLayer[r.Run][r.Layer] {
-				seenLayer[r.Run][r.Layer] = true
-				ix.layers[r.Run] = append(ix.layers[r.Run], r.Layer)
-			}
-		}
-	}
-	return ix
-}
-
-// seedRuns resolves a run name to the names of its seed runs.
-func seedRuns(name string, specRuns []*RunSpec) []string {
+// specRun returns the spec run called name; a name that is not a spec
+// run's stands for itself (one seed).
+func specRun(name string, specRuns []*RunSpec) *RunSpec {
 	for _, r := range specRuns {
 		if r.Name == name {
-			return r.SeedRuns()
+			return r
 		}
 	}
-	return []string{name}
+	return &RunSpec{Name: name}
 }
 
-// layerValues returns the seed-averaged values of metric per layer (in
-// network order) at each seed run's last measured epoch.
-func (ix *index) layerValues(run, metric string, first bool, specRuns []*RunSpec) ([]string, []float64, error) {
-	seeds := seedRuns(run, specRuns)
-	var layers []string
-	var sum []float64
-	for _, s := range seeds {
-		byEpoch, ok := ix.vals[s]
-		if !ok {
-			return nil, nil, fmt.Errorf("no records of run %q (runs: %s)", s, strings.Join(ix.runs, ", "))
-		}
-		e := ix.epochOf(s, metric, first)
-		byLayer := byEpoch[e][metric]
-		if layers == nil {
-			layers = ix.layers[s]
-			sum = make([]float64, len(layers))
-		}
-		for i, l := range layers {
-			v, ok := byLayer[l]
-			if !ok {
-				return nil, nil, fmt.Errorf("run %q has no %s at layer %s (epoch %d)", s, metric, l, e)
-			}
-			sum[i] += v
-		}
-	}
-	for i := range sum {
-		sum[i] /= float64(len(seeds))
-	}
-	return layers, sum, nil
-}
-
-// runValue returns the seed-averaged run-level metric at the last epoch.
-func (ix *index) runValue(run, metric string, first bool, specRuns []*RunSpec) (float64, error) {
-	seeds := seedRuns(run, specRuns)
-	var sum float64
-	for _, s := range seeds {
-		byEpoch, ok := ix.vals[s]
-		if !ok {
-			return 0, fmt.Errorf("no records of run %q (runs: %s)", s, strings.Join(ix.runs, ", "))
-		}
-		e := ix.epochOf(s, metric, first)
-		v, ok := byEpoch[e][metric][""]
-		if !ok {
-			return 0, fmt.Errorf("run %q has no run-level %s at epoch %d", s, metric, e)
-		}
-		sum += v
-	}
-	return sum / float64(len(seeds)), nil
-}
-
-// epochOf returns the first or last epoch at which run has metric (at any
-// layer); 0 when it has none.
-func (ix *index) epochOf(run, metric string, first bool) int {
-	e, found := 0, false
-	for ep, byMetric := range ix.vals[run] {
-		if _, ok := byMetric[metric]; !ok {
-			continue
-		}
-		if !found || (first && ep < e) || (!first && ep > e) {
-			e, found = ep, true
-		}
-	}
-	return e
-}
-
-func (ix *index) quantity(q Quantity, specRuns []*RunSpec) (float64, error) {
+// quantity evaluates q on the records, averaging over the run's seeds.
+func quantity(res nrc.Results, q Quantity, specRuns []*RunSpec) (float64, error) {
 	run := q.Run
 	if run == "" {
 		if len(specRuns) != 1 {
@@ -325,10 +219,11 @@ func (ix *index) quantity(q Quantity, specRuns []*RunSpec) (float64, error) {
 		}
 		run = specRuns[0].Name
 	}
+	rs := specRun(run, specRuns)
 	if q.From == "" && q.LastN == 0 {
-		return ix.runValue(run, q.Metric, q.First, specRuns)
+		return seedMeanValue(res, rs, q.Metric, q.First)
 	}
-	layers, vals, err := ix.layerValues(run, q.Metric, q.First, specRuns)
+	layers, vals, err := seedMeanSeries(res, rs, q.Metric, q.First, nrc.Final)
 	if err != nil {
 		return 0, err
 	}

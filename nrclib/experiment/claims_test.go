@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // recs builds per-layer records of one metric for run at epoch.
@@ -59,7 +61,7 @@ func TestEvaluateOperatorsAndRanges(t *testing.T) {
 func TestEvaluateAveragesSeedsAndNeedsAllConditions(t *testing.T) {
 	layers := []string{"fc1", "fc2"}
 	rs := append(recs("r#s1", 3, nrc.MetricCKA, layers, []float64{0.2, 0.8}), recs("r#s2", 3, nrc.MetricCKA, layers, []float64{0.4, 1.0})...)
-	runs := []*RunSpec{{Name: "r", Seeds: []int64{1, 2}}}
+	runs := []*RunSpec{{Name: "r", Spec: runs.Spec{Seeds: []int64{1, 2}}}}
 	q := last("r", nrc.MetricCKA, 1, AggMean)
 	out := Evaluate([]Claim{{Text: "mean of seeds", Conds: []Cond{{Left: q, Op: OpWithin, Value: 0.9, Tol: 1e-12}}}}, rs, runs)[0]
 	if !out.Holds {
@@ -109,7 +111,7 @@ func referenceRecords(spec *Spec) []nrc.Record {
 		}
 		run := ref.Run
 		if run == "" {
-			run = col.mainRun().SeedRuns()[0]
+			run = col.Main().SeedRuns()[0]
 		}
 		out = append(out, recs(run, 1, ref.Metric, ref.Layers, ref.Values)...)
 	}
@@ -121,12 +123,12 @@ func referenceRecords(spec *Spec) []nrc.Record {
 func TestClaimsHoldOnThePapersNumbers(t *testing.T) {
 	evaluated := 0
 	for _, id := range IDs() {
-		spec, err := Get(id, Paper)
+		spec, err := Get(id, scale.Paper)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rs := referenceRecords(spec)
-		for _, o := range Evaluate(spec.Claims, rs, spec.allRuns()) {
+		for _, o := range Evaluate(spec.Claims, rs, spec.Runs()) {
 			if o.Err != "" {
 				continue // the paper's figures do not give every number a claim uses
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/plot"
 )
 
@@ -35,7 +36,7 @@ func comparisonTables(spec *Spec, res *Result) ([]Table, error) {
 		for ci := range spec.Columns {
 			col := &spec.Columns[ci]
 			for _, g := range res.Gamma {
-				if g.Run != col.mainRun().SeedRuns()[0] {
+				if g.Run != col.Main().SeedRuns()[0] {
 					continue
 				}
 				paper := "—"
@@ -104,7 +105,7 @@ func fmtVal(v float64) string {
 
 func findRun(col *Column, name string) *RunSpec {
 	if name == "" {
-		return col.mainRun()
+		return col.Main()
 	}
 	for i := range col.Runs {
 		if col.Runs[i].Name == name {
@@ -128,10 +129,9 @@ func columnComparison(col *Column, refs []Reference, res *Result) (Table, error)
 	}
 	type colVals struct{ run, paper map[int]float64 }
 	var cols []colVals
-	ix := newIndex(res.Records)
 	// Rows follow the main run's layers, so they are in network order.
-	main := col.mainRun()
-	mainLayers := ix.layers[main.SeedRuns()[0]]
+	main := col.Main()
+	mainLayers := res.Records.Run(main.SeedRuns()[0]).PerLayer().Layers()
 	for _, l := range mainLayers {
 		addRow(l)
 	}
@@ -151,13 +151,13 @@ func columnComparison(col *Column, refs []Reference, res *Result) (Table, error)
 			i := addRow("(whole network)")
 			used[i] = true
 			cv.paper[i] = ref.Values[0]
-			if v, err := ix.runValue(rs.Name, ref.Metric, false, []*RunSpec{rs}); err == nil {
+			if v, err := seedMeanValue(res.Records, rs, ref.Metric, false); err == nil {
 				cv.run[i] = v
 			}
 			cols = append(cols, cv)
 			continue
 		}
-		layers, vals, err := ix.layerValues(rs.Name, ref.Metric, false, []*RunSpec{rs})
+		layers, vals, err := seedMeanSeries(res.Records, rs, ref.Metric, false, nrc.Final)
 		if err != nil {
 			layers, vals = nil, nil // the table shows "—" for this run
 		}

@@ -5,12 +5,13 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/experiment"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // Every figure is declared at three scales; a spec lists its columns, runs,
 // rows of panels and machine-checked claims.
 func ExampleGet() {
-	spec, err := experiment.Get("fig2", experiment.Quick)
+	spec, err := experiment.Get("fig2", scale.Quick)
 	if err != nil {
 		panic(err)
 	}

@@ -101,7 +101,7 @@ func isResNet(rs *RunSpec) bool { return rs.Model.ResNet != nil }
 
 func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) {
 	col := &spec.Columns[ci]
-	main := col.mainRun()
+	main := col.Main()
 	var coll *Collapse
 	for i := range res.Collapse {
 		if res.Collapse[i].Column == col.Title {
@@ -175,7 +175,7 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 	if row.Target != "" {
 		ps.TargetLabel = plot.ReferenceLabel(row.Target)
 	}
-	ps.Layers = runLayers(res.Records, main.SeedRuns()[0])
+	ps.Layers = res.Records.Run(main.SeedRuns()[0]).PerLayer().Layers()
 	if isResNet(main) {
 		ps.TickLabel = plot.ResNetTicks
 	}
@@ -183,17 +183,4 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 		ps.FirstCollapsed = coll.Layer
 	}
 	return plot.AcrossLayers(res.Records, ps)
-}
-
-// runLayers returns the probed layers of run in network order.
-func runLayers(records []nrc.Record, run string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range records {
-		if r.Run == run && r.Layer != "" && !seen[r.Layer] {
-			seen[r.Layer] = true
-			out = append(out, r.Layer)
-		}
-	}
-	return out
 }

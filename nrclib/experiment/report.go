@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/deepnrc/deepnrc/internal/atomicfile"
+
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // WriteFiles writes the result into dir (created if needed): <id>.svg and
@@ -137,7 +139,7 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 	holds, claims := 0, 0
 	backends := map[string]bool{}
 	var backendList []string
-	scales := map[Scale]bool{}
+	scales := map[scale.Scale]bool{}
 	var scaleList []string
 	for _, r := range results {
 		s := reportSection{R: r, Elapsed: r.Elapsed.Round(time.Millisecond).String(), Trained: trainedModels(r.Spec)}
@@ -171,7 +173,7 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 		holds, claims = holds+s.Holds, claims+s.Total
 		s.Verdict, s.Class = verdict(r, s.Holds, s.Total)
 		runNames := map[string]bool{}
-		for _, rs := range r.Spec.allRuns() {
+		for _, rs := range r.Spec.Runs() {
 			runNames[rs.Name] = true
 		}
 		for _, n := range r.Spec.Notes {
@@ -365,14 +367,9 @@ func reportDatasets(results []*Result) (all []reportDataset, standIns []string) 
 	return all, standIns
 }
 
-var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>{{.Title}}</title>
-<style>
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 16px; line-height: 1.45; max-width: 1140px; margin: 1.5em auto; padding: 0 1em; color: #222; }
+// The report's fragments: the same HTML in the report and, through
+// OutcomesHTML, TablesHTML and NoticeHTML, in the notebooks.
+const reportFragments = `{{define "css"}}body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 16px; line-height: 1.45; max-width: 1140px; margin: 1.5em auto; padding: 0 1em; color: #222; }
 h1 { font-size: 1.7em; margin-bottom: .2em; }
 h2 { font-size: 1.35em; border-bottom: 2px solid #7b2cbf; padding-bottom: .2em; margin-top: 2.2em; }
 h3 { font-size: 1.1em; margin: 1.2em 0 .4em; }
@@ -393,7 +390,28 @@ nav.toc ol { margin: .3em 0; padding-left: 2em; } nav.toc li { margin: .1em 0; }
 details { margin: .6em 0; } summary { cursor: pointer; font-weight: bold; }
 code { background: #f4f4f4; padding: 0 .2em; font-size: .92em; }
 a { color: #5a189a; }
-</style>
+{{end}}
+{{define "outcomes"}}<ul>{{range .}}<li>{{if .Holds}}<span class="holds">holds</span>{{else}}<span class="fails">does not hold</span>{{end}}: {{.Text}}<ul>{{range .Details}}<li><code>{{.}}</code></li>{{end}}</ul></li>{{end}}</ul>{{end}}
+{{define "table"}}<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
+{{if .Note}}<p class="note">{{.Note}}</p>{{end}}{{end}}
+{{define "list"}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{define "fragment-css"}}.deepnrc table { border-collapse: collapse; margin: .6em 0; font-size: .9em; }
+.deepnrc th, .deepnrc td { border: 1px solid #ccc; padding: .3em .55em; text-align: left; vertical-align: top; }
+.deepnrc th { background: #f3eefa; }
+.deepnrc .holds { color: #1e7a32; font-weight: bold; } .deepnrc .fails { color: #c1121f; font-weight: bold; }
+.deepnrc .note { color: #555; font-size: .9em; }{{end}}
+{{define "fragment-tables"}}<style>{{template "fragment-css"}}</style><div class="deepnrc">{{range .}}<h3>{{.Title}}</h3>{{template "table" .}}{{end}}</div>{{end}}
+{{define "fragment-outcomes"}}<style>{{template "fragment-css"}}</style><div class="deepnrc">{{template "outcomes" .}}</div>{{end}}
+{{define "fragment-notice"}}<style>{{template "fragment-css"}}</style><div class="deepnrc">{{if .Notice}}<h3>What to notice</h3>{{template "list" .Notice}}{{end}}{{if .Exercises}}<h3>Exercises</h3><ol>{{range .Exercises}}<li>{{.}}</li>{{end}}</ol>{{end}}</div>{{end}}`
+
+var reportTemplate = template.Must(template.Must(template.New("report").Parse(reportFragments)).New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{{.Title}}</title>
+<style>
+{{template "css"}}</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
@@ -431,15 +449,13 @@ Each section lists the paper's claim, the checks evaluated on this run and the p
 <b>Files:</b> {{range $i, $f := .Files}}{{if $i}} · {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</p>
 <p><b>What the paper claims.</b> {{$r.Spec.Claim}}</p>
 <h3 id="{{$r.Spec.ID}}-claims">{{if $r.Outcomes}}Claims checked on this run{{else}}Claims{{end}}: <span class="verdict {{.Class}}">{{.Verdict}}</span></h3>
-{{if $r.Outcomes}}<ul>{{range $r.Outcomes}}<li>{{if .Holds}}<span class="holds">holds</span>{{else}}<span class="fails">does not hold</span>{{end}}: {{.Text}}<ul>{{range .Details}}<li><code>{{.}}</code></li>{{end}}</ul></li>{{end}}</ul>{{end}}
+{{if $r.Outcomes}}{{template "outcomes" $r.Outcomes}}{{end}}
 {{if .SVG}}<div class="figure" id="{{$r.Spec.ID}}-figure">{{.SVG}}</div>{{end}}
 {{range .Open}}<h3>{{.Title}}</h3>
-<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
-{{if .Note}}<p class="note">{{.Note}}</p>{{end}}{{end}}
+{{template "table" .}}{{end}}
 {{range .Folded}}<details><summary>{{.Title}} ({{len .Rows}} layers)</summary>
-<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
-{{if .Note}}<p class="note">{{.Note}}</p>{{end}}</details>{{end}}
-{{if $r.Spec.Notice}}<h3>What to notice</h3><ul>{{range $r.Spec.Notice}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{template "table" .}}</details>{{end}}
+{{if $r.Spec.Notice}}<h3>What to notice</h3>{{template "list" $r.Spec.Notice}}{{end}}
 {{if or .Notes .Shared}}<h3>Notes on this experiment</h3>
 <ul>{{range .Notes}}<li>{{.}}</li>{{end}}{{if .Shared}}<li>And {{.Shared}} note{{if ne .Shared 1}}s{{end}} shared with other experiments, under <a href="#settings">Settings and data</a>.</li>{{end}}</ul>{{end}}
 {{if or .Runs .RunNotes}}<details><summary>Runs ({{.TrainedRuns}} trained, {{.Cached}} from the run store)</summary>
@@ -461,3 +477,26 @@ func writeFile(path string, data []byte) error {
 	}
 	return nil
 }
+
+// fragment renders one of the report's fragments, for display outside the
+// report (a notebook cell): the report's HTML inside <div class="deepnrc">,
+// with styles scoped to that class so the page around it is untouched.
+func fragment(name string, data any) string {
+	var b strings.Builder
+	if err := reportTemplate.ExecuteTemplate(&b, name, data); err != nil {
+		panic(fmt.Sprintf("experiment: report fragment %s: %v", name, err)) // a bug in the templates
+	}
+	return b.String()
+}
+
+// OutcomesHTML renders evaluated claims as the report shows them: each
+// claim, whether it holds and the numbers compared (an HTML fragment).
+func OutcomesHTML(outcomes []Outcome) string { return fragment("fragment-outcomes", outcomes) }
+
+// TablesHTML renders tables (run-vs-paper comparisons, a table
+// experiment's tables) as the report shows them (an HTML fragment).
+func TablesHTML(tables []Table) string { return fragment("fragment-tables", tables) }
+
+// NoticeHTML renders what to notice in spec's result and its exercises (an
+// HTML fragment).
+func NoticeHTML(spec *Spec) string { return fragment("fragment-notice", spec) }

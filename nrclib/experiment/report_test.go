@@ -14,15 +14,16 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // fakeResult builds a finished result from constructed records, without
 // training: one column, the four Deep NRC rows.
 func fakeResult(t testing.TB) *Result {
 	t.Helper()
-	rs := swimmerRun(Smoke, "demo/run")
+	rs := RunOf(scale.Smoke, "swimmer", "demo/run")
 	rs.Seeds = nil
-	spec := &Spec{ID: "demo", Kind: KindFigure, Paper: "Demo figure", Title: "a <constructed> run & its report", Scale: Smoke,
+	spec := &Spec{ID: "demo", Kind: KindFigure, Paper: "Demo figure", Title: "a <constructed> run & its report", Scale: scale.Smoke,
 		Claim:   "Collapse in the top layers.",
 		Columns: []Column{{Title: "Demo", Runs: []RunSpec{rs}, PaperFirstCollapsed: "fc3"}},
 		Rows:    nrcRows,
@@ -44,7 +45,7 @@ func fakeResult(t testing.TB) *Result {
 		rec = append(rec, nrc.Record{Run: rs.Name, Epoch: e, Metric: nrc.MetricModelMSE, Value: 0.04})
 	}
 	res := &Result{Spec: spec, Records: rec, Backend: "none"}
-	if err := finish(res, Options{}); err != nil {
+	if err := finish(res, nil); err != nil {
 		t.Fatal(err)
 	}
 	return res
@@ -163,7 +164,7 @@ func TestReproduceSmoke(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var log bytes.Buffer
-	results, err := Reproduce(context.Background(), []string{"nrc2024", "fig2", "table2"}, Smoke, dir, Options{NoStore: true}, &log)
+	results, err := Reproduce(context.Background(), []string{"nrc2024", "fig2", "table2"}, scale.Smoke, dir, Options{NoStore: true}, &log)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
@@ -187,17 +188,6 @@ func TestReproduceSmoke(t *testing.T) {
 	g := results[2].Gamma
 	if len(g) != 3 || g[0].Ratio < 0 || g[0].Ratio > 1 {
 		t.Errorf("gamma = %+v", g)
-	}
-}
-
-func TestRealSourceLeavesSyntheticDataGenerated(t *testing.T) {
-	syn := syntheticRun(Smoke, "s", "synthetic-fig8", 3, 0, 0)
-	if d := dataOptions(&syn, Options{Source: "real"}); d.Source != "standin" {
-		t.Errorf("synthetic data with source real: got source %q, want standin", d.Source)
-	}
-	sw := swimmerRun(Smoke, "w")
-	if d := dataOptions(&sw, Options{Source: "real", DataDir: "/x"}); d.Source != "real" || d.Dir != "/x" {
-		t.Errorf("swimmer with source real: %+v", d)
 	}
 }
 
@@ -265,7 +255,7 @@ func TestReportSummaryStatesThingsOnce(t *testing.T) {
 		r.Spec.Notes = append(r.Spec.Notes, shared)
 	}
 	a.Spec.Notes = append(a.Spec.Notes, "only in demo")
-	tab := &Result{Spec: &Spec{ID: "tab", Kind: KindTable, Paper: "Table X", Title: "a table", Scale: Smoke, Notes: []string{shared}},
+	tab := &Result{Spec: &Spec{ID: "tab", Kind: KindTable, Paper: "Table X", Title: "a table", Scale: scale.Smoke, Notes: []string{shared}},
 		Datasets: []data.Summary{sw}, Tables: []Table{{Title: "Numbers", Header: []string{"a"}, Rows: [][]string{{"1"}}}}}
 	page, err := HTMLReport([]*Result{a, b, tab}, "report")
 	if err != nil {
@@ -318,5 +308,46 @@ func TestReportSummaryStatesThingsOnce(t *testing.T) {
 	}
 	if !strings.Contains(s, "As trained here (smoke scale):</b> Demo: "+a.Spec.Columns[0].Runs[0].Model.String()) {
 		t.Error("the section does not say what was trained")
+	}
+}
+
+// The notebook fragments are the report's own HTML: the same claims list
+// and tables, escaped the same way.
+func TestFragmentsAreTheReportsHTML(t *testing.T) {
+	res := fakeResult(t)
+	page, err := HTMLReport([]*Result{res}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(frag string) string { // drop the leading <style> block and the wrapper
+		i := strings.Index(frag, `</style><div class="deepnrc">`)
+		if i < 0 || !strings.HasSuffix(frag, "</div>") {
+			t.Fatalf("fragment without its scoped styles and wrapper: %.80s", frag)
+		}
+		style := frag[:i]
+		for _, rule := range strings.Split(style, "}") {
+			if sel := strings.TrimSpace(strings.TrimPrefix(rule, "<style>")); sel != "" && !strings.HasPrefix(sel, ".deepnrc") {
+				t.Errorf("fragment style rule %q is not scoped to .deepnrc", sel)
+			}
+		}
+		return strings.TrimSuffix(frag[i+len(`</style><div class="deepnrc">`):], "</div>")
+	}
+	out := body(OutcomesHTML(res.Outcomes))
+	if !strings.Contains(out, `<span class="holds">holds</span>`) || !strings.Contains(out, `<span class="fails">does not hold</span>`) {
+		t.Errorf("outcomes fragment lacks a holding and a failing claim:\n%s", out)
+	}
+	if !bytes.Contains(page, []byte(out)) {
+		t.Errorf("the report does not contain the outcomes fragment:\n%s", out)
+	}
+	tab := Table{Title: "T", Header: []string{"a<b"}, Rows: [][]string{{"1 & 2"}}, Note: "n"}
+	tb := body(TablesHTML([]Table{tab}))
+	for _, want := range []string{"<h3>T</h3>", "<th>a&lt;b</th>", "<td>1 &amp; 2</td>", `<p class="note">n</p>`} {
+		if !strings.Contains(tb, want) {
+			t.Errorf("tables fragment lacks %q:\n%s", want, tb)
+		}
+	}
+	spec := &Spec{Notice: []string{"look <here>"}, Exercises: []string{"try"}}
+	if n := NoticeHTML(spec); !strings.Contains(n, "<li>look &lt;here&gt;</li>") || !strings.Contains(n, "<ol><li>try</li></ol>") {
+		t.Errorf("notice fragment:\n%s", n)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // ReportFile is the name of the combined HTML report Reproduce writes.
@@ -47,8 +50,12 @@ func ResolveIDs(ids []string) ([]string, error) {
 // log (nil for none), ending with "report: <path>" once the report is
 // written. It stops at the first failing experiment, after writing the
 // report of those done.
-func Reproduce(c context.Context, ids []string, s Scale, outDir string, opt Options, log io.Writer) ([]*Result, error) {
+func Reproduce(c context.Context, ids []string, s scale.Scale, outDir string, opt Options, log io.Writer) ([]*Result, error) {
 	ids, err := ResolveIDs(ids)
+	if err != nil {
+		return nil, err
+	}
+	runner, err := runs.NewRunner(opt)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +69,7 @@ func Reproduce(c context.Context, ids []string, s Scale, outDir string, opt Opti
 		if log != nil {
 			fmt.Fprintf(log, "== %s (%s scale): %s\n", spec.Paper, s, spec.Title)
 		}
-		res, err := Run(c, spec, opt)
+		res, err := RunWith(c, spec, runner)
 		if err != nil {
 			runErr = err
 			break

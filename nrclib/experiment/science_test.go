@@ -6,6 +6,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
 )
 
 // These tests train small seeded networks on the synthetic low-rank task
@@ -17,8 +18,8 @@ import (
 // the last epoch.
 func trainSynthetic(t *testing.T, wd float64, epochs, rank int) map[string]map[string]float64 {
 	t.Helper()
-	rs := RunSpec{Name: "synthetic", Dataset: "synthetic-fig3", Data: data.Options{N: 1250, Source: data.SourceStandIn},
-		Model: mlpModel(20, 32, 10, 6), Train: sgd(epochs, 64, 0.05, wd), ScaleTargets: true}
+	rs := RunSpec{Name: "synthetic", Spec: runs.Spec{Dataset: "synthetic-fig3", Data: data.Options{N: 1250, Source: data.SourceStandIn},
+		Model: mlp(32, 6), Train: sgd(epochs, 64, 0.05, wd), ScaleTargets: true}}
 	rs.Train.Rank, rs.Train.MeasureEpochs = rank, []int{}
 	spec := &Spec{ID: "science", Kind: KindFigure, Columns: []Column{{Title: "synthetic", Runs: []RunSpec{rs}}},
 		Rows: []Panel{{Metrics: []string{nrc.MetricNoise}}}}
@@ -27,10 +28,7 @@ func trainSynthetic(t *testing.T, wd float64, epochs, rank int) map[string]map[s
 		t.Fatal(err)
 	}
 	out := map[string]map[string]float64{}
-	for _, r := range res.Records {
-		if r.Epoch != epochs {
-			continue
-		}
+	for _, r := range res.Records.AtEpoch(epochs) {
 		if out[r.Metric] == nil {
 			out[r.Metric] = map[string]float64{}
 		}

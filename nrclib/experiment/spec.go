@@ -2,12 +2,9 @@ package experiment
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/deepnrc/deepnrc/nrclib/data"
-	"github.com/deepnrc/deepnrc/nrclib/model"
-	"github.com/deepnrc/deepnrc/nrclib/nrc"
-	"github.com/deepnrc/deepnrc/nrclib/train"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // Kind says what an experiment produces.
@@ -37,7 +34,7 @@ type Spec struct {
 	Claim  string  `json:"claim"`
 	Claims []Claim `json:"claims"`
 	// Scale is the scale this copy was declared at.
-	Scale Scale `json:"scale"`
+	Scale scale.Scale `json:"scale"`
 	// Kind is figure or table.
 	Kind Kind `json:"kind"`
 	// Columns are the figure's columns (one dataset or setting each), each
@@ -83,108 +80,27 @@ type Column struct {
 	PaperGammaRatio float64 `json:"paper_gamma_ratio,omitempty"`
 }
 
-// RunSpec is one training run (possibly repeated over seeds).
+// RunSpec is one run drawn in a figure: a shared run (runs.Spec, declared
+// once under its ID in this package's catalogue) under the label its
+// records carry in this figure.
 type RunSpec struct {
-	// Name labels the run in the records ("fig2/swimmer"). Runs of the
-	// same configuration in different figures share their stored results,
-	// whatever their names.
+	// Name labels the run in the records ("fig2/swimmer"). Runs with the
+	// same ID in different figures share their stored results, whatever
+	// their names.
 	Name string `json:"name"`
 	// Label is the legend entry in a sweep ("λ = 5e-3"); "" for none.
 	Label string `json:"label,omitempty"`
 	// Highlight draws the run in purple × in a sweep (the "right" setting).
 	Highlight bool `json:"highlight,omitempty"`
-	// Dataset is the data registry name and Data its options.
-	Dataset string       `json:"dataset"`
-	Data    data.Options `json:"data"`
-	// Model is the network.
-	Model ModelSpec `json:"model"`
-	// Train is the training configuration (Rank = k of the metrics).
-	Train train.Config `json:"train"`
-	// Seeds, when it has more than one entry, repeats the run once per
-	// seed (Train.Seed is replaced); curves show the mean over a min–max
-	// band, and claims use the mean. Empty means Train.Seed alone.
-	Seeds []int64 `json:"seeds,omitempty"`
-	// ScaleTargets centres the targets and divides them by one common
-	// factor so that their mean variance on the training split is 1. One
-	// factor for all columns keeps the shape of Σ_Y (its rank, stable rank
-	// and correlations). Used for the synthetic data, whose raw targets
-	// have a tiny variance (the paper does not say how it scaled them).
-	ScaleTargets bool `json:"scale_targets,omitempty"`
-	// LastLayer also measures the last-layer NRC1–3 of Andriopoulos et al.
-	// at every measured epoch (the nrc2024 experiment).
-	LastLayer bool `json:"last_layer,omitempty"`
+	// Spec is the run's declaration: data, model, training, measurement and
+	// seeds. With several seeds, curves show the mean over a min–max band
+	// and claims use the mean.
+	runs.Spec
 }
 
 // SeedRuns returns the run names of the run's seeds, in seed order: Name
 // itself for a single seed, else Name#s<seed> for each.
-func (r *RunSpec) SeedRuns() []string {
-	if len(r.Seeds) <= 1 {
-		return []string{r.Name}
-	}
-	out := make([]string, len(r.Seeds))
-	for i, s := range r.Seeds {
-		out[i] = fmt.Sprintf("%s#s%d", r.Name, s)
-	}
-	return out
-}
-
-// seedConfigs returns (run name, config) for each seed.
-func (r *RunSpec) seedConfigs() ([]string, []train.Config) {
-	names := r.SeedRuns()
-	cfgs := make([]train.Config, len(names))
-	for i := range names {
-		cfgs[i] = r.Train
-		if len(r.Seeds) > 1 {
-			cfgs[i].Seed = r.Seeds[i]
-		} else if len(r.Seeds) == 1 {
-			cfgs[i].Seed = r.Seeds[0]
-		}
-	}
-	return names, cfgs
-}
-
-// ModelSpec selects the network: exactly one of MLP and ResNet is set.
-type ModelSpec struct {
-	// MLP configures a bias-free MLP, ResNet a ResNet of BasicBlocks.
-	MLP    *model.MLPConfig    `json:"mlp,omitempty"`
-	ResNet *model.ResNetConfig `json:"resnet,omitempty"`
-	// Name is a human name ("ResNet-18", "reduced ResNet-18").
-	Name string `json:"name,omitempty"`
-}
-
-// Build returns the model.
-func (m ModelSpec) Build() (model.Model, error) {
-	switch {
-	case m.MLP != nil && m.ResNet == nil:
-		return model.NewMLP(*m.MLP)
-	case m.ResNet != nil && m.MLP == nil:
-		return model.NewResNet(*m.ResNet)
-	}
-	return nil, fmt.Errorf("experiment: a model spec needs exactly one of MLP and ResNet set")
-}
-
-// String describes the model in a few words.
-func (m ModelSpec) String() string {
-	switch {
-	case m.MLP != nil:
-		return fmt.Sprintf("%d-layer bias-free MLP, width %d", m.MLP.Layers, m.MLP.Hidden)
-	case m.ResNet != nil:
-		name := m.Name
-		if name == "" {
-			name = "ResNet"
-		}
-		ws := make([]string, len(m.ResNet.Widths))
-		for i, w := range m.ResNet.Widths {
-			ws[i] = fmt.Sprint(w)
-		}
-		stem := m.ResNet.Stem
-		if stem == "" {
-			stem = model.StemImageNet
-		}
-		return fmt.Sprintf("%s (blocks %v, widths %s, %s stem)", name, m.ResNet.Blocks, strings.Join(ws, "/"), stem)
-	}
-	return "no model"
-}
+func (r *RunSpec) SeedRuns() []string { return r.SeedNames(r.Name) }
 
 // PanelKind says how a panel is drawn.
 type PanelKind string
@@ -240,8 +156,8 @@ type Reference struct {
 }
 
 // TableBuilder builds a table experiment's tables from its finished runs;
-// opt tells where data comes from, for tables that describe datasets.
-type TableBuilder func(res *Result, opt Options) ([]Table, error)
+// r loads the datasets of tables that describe them.
+type TableBuilder func(res *Result, r *runs.Runner) ([]Table, error)
 
 // Table is a rendered table of strings with a title.
 type Table struct {
@@ -254,8 +170,8 @@ type Table struct {
 	Note string `json:"note,omitempty"`
 }
 
-// allRuns returns every run of the spec in column order.
-func (s *Spec) allRuns() []*RunSpec {
+// Runs returns every run of the spec in column order.
+func (s *Spec) Runs() []*RunSpec {
 	var out []*RunSpec
 	for i := range s.Columns {
 		for j := range s.Columns[i].Runs {
@@ -265,8 +181,9 @@ func (s *Spec) allRuns() []*RunSpec {
 	return out
 }
 
-// mainRun returns the column's highlighted run, else its first.
-func (c *Column) mainRun() *RunSpec {
+// Main returns the column's highlighted run, else its first (nil for a
+// column without runs).
+func (c *Column) Main() *RunSpec {
 	for i := range c.Runs {
 		if c.Runs[i].Highlight {
 			return &c.Runs[i]
@@ -293,14 +210,7 @@ func (s *Spec) Validate() error {
 				return fmt.Errorf("experiment %s: run name %q is used twice; give each run its own name", s.ID, r.Name)
 			}
 			names[r.Name] = true
-			if _, err := data.Lookup(r.Dataset); err != nil {
-				return fmt.Errorf("experiment %s run %s: %w", s.ID, r.Name, err)
-			}
-			if _, err := r.Model.Build(); err != nil {
-				return fmt.Errorf("experiment %s run %s: %w", s.ID, r.Name, err)
-			}
-			cfg := r.Train
-			if err := cfg.Validate(); err != nil {
+			if err := r.Spec.Validate(); err != nil {
 				return fmt.Errorf("experiment %s run %s: %w", s.ID, r.Name, err)
 			}
 		}
@@ -317,47 +227,33 @@ func (s *Spec) Validate() error {
 // DataRuns returns one run of each distinct dataset and model of the spec
 // (a table experiment's describing runs included), for showing data and
 // models.
-func DataRuns(spec *Spec) []RunSpec {
+func (s *Spec) DataRuns() []RunSpec {
 	var out []RunSpec
 	seen := map[string]bool{}
 	add := func(r RunSpec) {
-		key := fmt.Sprintf("%s|%+v|%s", r.Dataset, r.Data, r.Model)
+		key := fmt.Sprintf("%s|%+v|%s", r.Dataset, r.Data, r.Model.String())
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, r)
 		}
 	}
-	for _, r := range spec.allRuns() {
+	for _, r := range s.Runs() {
 		add(*r)
 	}
-	if spec.ID == "table2" {
-		for _, row := range table2Runs(spec.Scale) {
-			r := row.run
-			r.Name = row.paper
-			add(r)
+	if s.ID == "table2" {
+		for _, row := range table2Runs(s.Scale) {
+			add(RunOf(s.Scale, row.id, row.paper))
 		}
 	}
 	return out
 }
 
-// MainRuns returns the first seed run of each column's main run, in column
-// order.
-func MainRuns(spec *Spec) []string {
-	var out []string
-	for i := range spec.Columns {
-		if m := spec.Columns[i].mainRun(); m != nil {
-			out = append(out, m.SeedRuns()[0])
-		}
-	}
-	return out
-}
-
-// RunRecords returns the records of one run.
-func RunRecords(records []nrc.Record, run string) []nrc.Record {
-	var out []nrc.Record
-	for _, r := range records {
-		if r.Run == run {
-			out = append(out, r)
+// MainRuns returns each column's main run (Column.Main), in column order.
+func (s *Spec) MainRuns() []*RunSpec {
+	var out []*RunSpec
+	for i := range s.Columns {
+		if m := s.Columns[i].Main(); m != nil {
+			out = append(out, m)
 		}
 	}
 	return out

@@ -1,43 +1,26 @@
 package experiment
 
 import (
-	"os"
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
-)
 
-func TestParseScale(t *testing.T) {
-	for in, want := range map[string]Scale{"": Quick, "quick": Quick, " Paper ": Paper, "SMOKE": Smoke} {
-		got, err := ParseScale(in)
-		if err != nil || got != want {
-			t.Errorf("ParseScale(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	if _, err := ParseScale("fast"); err == nil {
-		t.Error("ParseScale(fast) should fail")
-	}
-	t.Setenv(ScaleEnv, "paper")
-	if s, err := ScaleFromEnv(); err != nil || s != Paper {
-		t.Errorf("ScaleFromEnv = %q, %v", s, err)
-	}
-	os.Unsetenv(ScaleEnv)
-	if s, err := ScaleFromEnv(); err != nil || s != Quick {
-		t.Errorf("ScaleFromEnv unset = %q, %v", s, err)
-	}
-}
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+)
 
 func TestEverySpecIsConsistentAtEveryScale(t *testing.T) {
 	if err := checkIDs(); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range Scales() {
+	for _, s := range scale.All() {
 		specs, err := All(s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, spec := range specs {
 			names := map[string]bool{}
-			for _, r := range spec.allRuns() {
+			for _, r := range spec.Runs() {
 				names[r.Name] = true
 			}
 			check := func(q *Quantity) {
@@ -69,57 +52,69 @@ func TestEverySpecIsConsistentAtEveryScale(t *testing.T) {
 			if spec.Scale != s {
 				t.Errorf("%s: scale %q, want %q", spec.ID, spec.Scale, s)
 			}
-			if s == Paper {
+			if s == scale.Paper {
 				continue
 			}
-			for _, r := range spec.allRuns() {
+			for _, r := range spec.Runs() {
 				if r.Train.Epochs > 2000 {
 					t.Errorf("%s/%s: run %s has %d epochs, too many for a %s run", s, spec.ID, r.Name, r.Train.Epochs, s)
 				}
 			}
 		}
 	}
-	if _, err := Get("fig10", Quick); err == nil {
+	if _, err := Get("fig10", scale.Quick); err == nil {
 		t.Error("Get(fig10) should fail")
 	}
 }
 
-// Figures that show the same run must declare it identically, so the run
-// store trains it once.
-func TestSharedRunsAreIdentical(t *testing.T) {
-	for _, s := range Scales() {
-		get := func(id, run string) RunSpec {
-			spec, err := Get(id, s)
+// Every run a figure draws is a catalogue run, referred to by its ID: the
+// same declaration in every figure, so the run store trains it once. No
+// two IDs declare the same run (that would train it twice under two
+// names).
+func TestFiguresReferToSharedRuns(t *testing.T) {
+	for _, s := range scale.All() {
+		specs, err := All(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := map[string]int{}
+		for _, spec := range specs {
+			for _, r := range spec.Runs() {
+				want, err := SharedRun(r.ID, s)
+				if err != nil {
+					t.Fatalf("%s/%s: run %s: %v", s, spec.ID, r.Name, err)
+				}
+				if !reflect.DeepEqual(r.Spec, want) {
+					t.Errorf("%s/%s: run %s differs from shared run %s:\n%+v\n%+v", s, spec.ID, r.Name, r.ID, r.Spec, want)
+				}
+				used[r.ID]++
+			}
+		}
+		byDecl := map[string]string{}
+		for _, id := range RunIDs() {
+			sp, _ := SharedRun(id, s)
+			sp.ID = ""
+			key, err := json.Marshal(sp)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, r := range spec.allRuns() {
-				if r.Name == run {
-					c := *r
-					c.Name, c.Label, c.Highlight = "", "", false
-					return c
-				}
+			if other, dup := byDecl[string(key)]; dup {
+				t.Errorf("%s: shared runs %s and %s declare the same run", s, other, id)
 			}
-			t.Fatalf("%s has no run %s", id, run)
-			return RunSpec{}
-		}
-		groups := [][][2]string{
-			{{"fig2", "fig2/swimmer"}, {"fig5", "fig5/swimmer"}, {"table1", "table1/swimmer"}},
-			{{"fig2", "fig2/hopper"}, {"fig5", "fig5/hopper"}, {"table1", "table1/hopper"}},
-			{{"fig6", "fig6/reacher"}, {"fig5", "fig5/reacher"}},
-			{{"fig7", "fig7/sgemm"}, {"fig9", "fig9/sgemm/wd=0.001"}, {"fig5", "fig5/sgemm"}},
-			{{"fig1", "fig1/carla2d"}, {"fig4", "fig4/carla2d/wd=0.005"}, {"fig5", "fig5/carla2d"}},
-			{{"fig1", "fig1/utkface"}, {"fig5", "fig5/utkface"}},
-			{{"fig3", "fig3/synthetic"}, {"fig4", "fig4/synthetic/good"}},
-		}
-		for _, g := range groups {
-			first := get(g[0][0], g[0][1])
-			for _, o := range g[1:] {
-				if got := get(o[0], o[1]); !reflect.DeepEqual(first, got) {
-					t.Errorf("%s: %s/%s differs from %s/%s:\n%+v\n%+v", s, o[0], o[1], g[0][0], g[0][1], got, first)
-				}
+			byDecl[string(key)] = id
+			if used[id] == 0 {
+				t.Errorf("%s: shared run %s is used by no experiment", s, id)
 			}
 		}
+		// The runs the paper shares between figures are shared here.
+		for _, id := range []string{"swimmer", "hopper", "sgemm", "carla2d", "utkface", "synthetic-fig3"} {
+			if used[id] < 2 {
+				t.Errorf("%s: shared run %s is used %d times; the paper draws it in several figures", s, id, used[id])
+			}
+		}
+	}
+	if _, err := SharedRun("nope", scale.Quick); err == nil || !strings.Contains(err.Error(), "swimmer") {
+		t.Errorf("unknown ID: %v (want an error listing the known IDs)", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // IDs returns the experiment IDs in the paper's order.
@@ -15,9 +16,9 @@ func IDs() []string {
 
 // Get returns the spec of experiment id at scale s, freshly built (callers
 // may modify it).
-func Get(id string, s Scale) (*Spec, error) {
-	if _, err := ParseScale(string(s)); err != nil || s == "" {
-		return nil, fmt.Errorf("experiment: unknown scale %q; use %q, %q or %q", s, Quick, Paper, Smoke)
+func Get(id string, s scale.Scale) (*Spec, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("experiment: unknown scale %q; use %q, %q or %q", s, scale.Quick, scale.Paper, scale.Smoke)
 	}
 	build, ok := catalogue[strings.ToLower(id)]
 	if !ok {
@@ -33,7 +34,7 @@ func Get(id string, s Scale) (*Spec, error) {
 }
 
 // All returns every spec at scale s in the paper's order.
-func All(s Scale) ([]*Spec, error) {
+func All(s scale.Scale) ([]*Spec, error) {
 	var out []*Spec
 	for _, id := range IDs() {
 		sp, err := Get(id, s)
@@ -45,7 +46,7 @@ func All(s Scale) ([]*Spec, error) {
 	return out, nil
 }
 
-var catalogue = map[string]func(Scale) *Spec{
+var catalogue = map[string]func(scale.Scale) *Spec{
 	"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5, "fig6": fig6,
 	"fig7": fig7, "fig8": fig8, "fig9": fig9, "table1": table1, "table2": table2, "nrc2024": nrc2024,
 }
@@ -81,39 +82,39 @@ const scaleNoteSmoke = "Smoke scale: a few epochs of a tiny network on a few hun
 
 // scaleNotes documents what scale s changes, generated from the runs so
 // that it cannot drift from them.
-func scaleNotes(spec *Spec, s Scale) []string {
+func scaleNotes(spec *Spec, s scale.Scale) []string {
 	var out []string
 	switch s {
-	case Smoke:
+	case scale.Smoke:
 		out = append(out, scaleNoteSmoke)
-	case Quick:
+	case scale.Quick:
 		out = append(out, "Quick scale: the same phenomenon on 2 CPU cores in minutes — fewer samples and epochs, narrower networks (MLP width 64 instead of 256–1024, mini-batches of 64–128), 500 images of 16×16 and a reduced ResNet-18 (same 17 probe names, widths 8/16/32/64, CIFAR stem) instead of ResNet-18/34 on full-size images, and three seeds (mean with a min–max band) for the cheap MuJoCo runs.")
-		for _, r := range spec.allRuns() {
+		for _, r := range spec.Runs() {
 			if r.Dataset == "sgemm" {
 				out = append(out, noteSGEMMQuick)
 				break
 			}
 		}
-		for _, r := range spec.allRuns() {
+		for _, r := range spec.Runs() {
 			if r.Dataset == "carla2d" {
 				out = append(out, noteCarlaQuick)
 				break
 			}
 		}
-		for _, r := range spec.allRuns() {
-			if r.Dataset == "swimmer" && !r.LastLayer {
+		for _, r := range spec.Runs() {
+			if r.Dataset == "swimmer" && !r.Measure.LastLayer {
 				out = append(out, noteSwimmerQuick)
 				break
 			}
 		}
-	case Paper:
+	case scale.Paper:
 		out = append(out, "Paper scale: the paper's hyperparameters (spec §2.3). Where the paper is silent: MLP batch size 512 (the authors' code default), MultiStepLR milestones at E/3 and 2E/3 (the code default; the paper's Fig 5 loss drops suggest other milestones), one seed, PyTorch-default initialisation.")
 	}
 	seen := map[string]bool{}
-	for _, r := range spec.allRuns() {
+	for _, r := range spec.Runs() {
 		c := r.Train
 		line := fmt.Sprintf("%s: %s on %s (N=%s), %d epochs, batch %d, lr %g, weight decay %g, momentum %g, rank k=%s, seeds %v.",
-			r.Name, r.Model, r.Dataset, nOrDefault(r.Data.N), c.Epochs, c.BatchSize, c.LearningRate, c.WeightDecay, c.Momentum,
+			r.Name, r.Model.String(), r.Dataset, nOrDefault(r.Data.N), c.Epochs, c.BatchSize, c.LearningRate, c.WeightDecay, c.Momentum,
 			rankWord(c.Rank), seedsOf(r))
 		if !seen[line] {
 			seen[line] = true
@@ -144,8 +145,8 @@ func seedsOf(r *RunSpec) []int64 {
 	return []int64{r.Train.Seed}
 }
 
-func fig1(s Scale) *Spec {
-	utk, carla := utkfaceRun(s, "fig1/utkface"), carlaRun(s, "fig1/carla2d", 5e-3)
+func fig1(s scale.Scale) *Spec {
+	utk, carla := RunOf(s, "utkface", "fig1/utkface"), RunOf(s, "carla2d", "fig1/carla2d")
 	return &Spec{
 		ID: "fig1", Kind: KindFigure, Paper: "Figure 1",
 		Title: "Deep NRC in ResNets (UTKFace ResNet-34, Carla2D ResNet-18)",
@@ -197,8 +198,8 @@ func fig1(s Scale) *Spec {
 	}
 }
 
-func fig2(s Scale) *Spec {
-	sw, ho := swimmerRun(s, "fig2/swimmer"), hopperRun(s, "fig2/hopper")
+func fig2(s scale.Scale) *Spec {
+	sw, ho := RunOf(s, "swimmer", "fig2/swimmer"), RunOf(s, "hopper", "fig2/hopper")
 	var claims []Claim
 	for _, c := range []struct {
 		run, title     string
@@ -259,9 +260,9 @@ func fcNames(n int) []string {
 	return out
 }
 
-func fig3(s Scale) *Spec {
-	sg := sgemmRun(s, "fig3/sgemm", 1e-3, 1)
-	sy := syntheticRun(s, "fig3/synthetic", "synthetic-fig3", 10, synthWDGood, 2)
+func fig3(s scale.Scale) *Spec {
+	sg := RunOf(s, "sgemm/rank1", "fig3/sgemm")
+	sy := RunOf(s, "synthetic-fig3", "fig3/synthetic")
 	rows := []Panel{
 		{Metrics: []string{nrc.MetricNoise}, Title: "Noise component (rank r)"},
 		{Metrics: []string{nrc.MetricStableRankHPaper}, Target: nrc.MetricTargetStableRankPaper, Title: "Stable rank H"},
@@ -317,19 +318,15 @@ func fig3(s Scale) *Spec {
 	}
 }
 
-func fig4(s Scale) *Spec {
-	var carla []RunSpec
-	for _, wd := range []float64{0, 5e-5, 5e-4, 5e-3} {
-		r := carlaRun(s, fmt.Sprintf("fig4/carla2d/wd=%g", wd), wd)
-		r.Label, r.Highlight = wdLabel(wd), wd == 5e-3
-		carla = append(carla, r)
-	}
+func fig4(s scale.Scale) *Spec {
+	carla := sweep(s, "fig4/carla2d", idsOf(carlaWDs, carlaID), carlaWDs, "carla2d")
 	var synth []RunSpec
 	for _, c := range []struct {
-		label string
-		wd    float64
-	}{{"good", synthWDGood}, {"high", synthWDHigh}, {"low", synthWDLow}, {"zero", 0}} {
-		r := syntheticRun(s, "fig4/synthetic/"+c.label, "synthetic-fig3", 10, c.wd, 2)
+		label, id string
+		wd        float64
+	}{{"good", "synthetic-fig3", synthWDGood}, {"high", "synthetic-fig3/wd=0.001", synthWDHigh},
+		{"low", "synthetic-fig3/wd=1e-05", synthWDLow}, {"zero", "synthetic-fig3/wd=0", 0}} {
+		r := RunOf(s, c.id, "fig4/synthetic/"+c.label)
 		r.Label, r.Highlight = fmt.Sprintf("%s (λ = %g)", c.label, c.wd), c.label == "good"
 		synth = append(synth, r)
 	}
@@ -380,7 +377,7 @@ func fig4(s Scale) *Spec {
 	}
 }
 
-func fig5(s Scale) *Spec {
+func fig5(s scale.Scale) *Spec {
 	runs := []struct {
 		title string
 		run   RunSpec
@@ -388,12 +385,12 @@ func fig5(s Scale) *Spec {
 		train float64
 		test  float64
 	}{
-		{"SGEMM", sgemmRun(s, "fig5/sgemm", 1e-3, 0), 165, 1.7e-3, 1.7e-3},
-		{"Swimmer", swimmerRun(s, "fig5/swimmer"), 280, 0, 0},
-		{"Reacher", reacherRun(s, "fig5/reacher"), 170, 0.03, 0.065},
-		{"Hopper", hopperRun(s, "fig5/hopper"), 330, 0.09, 0.135},
-		{"Carla2D", carlaRun(s, "fig5/carla2d", 5e-3), 168, 7.5e-4, 1.8e-3},
-		{"UTKFace", utkfaceRun(s, "fig5/utkface"), 63, 1.5, 70},
+		{"SGEMM", RunOf(s, "sgemm", "fig5/sgemm"), 165, 1.7e-3, 1.7e-3},
+		{"Swimmer", RunOf(s, "swimmer", "fig5/swimmer"), 280, 0, 0},
+		{"Reacher", RunOf(s, "reacher", "fig5/reacher"), 170, 0.03, 0.065},
+		{"Hopper", RunOf(s, "hopper", "fig5/hopper"), 330, 0.09, 0.135},
+		{"Carla2D", RunOf(s, "carla2d", "fig5/carla2d"), 168, 7.5e-4, 1.8e-3},
+		{"UTKFace", RunOf(s, "utkface", "fig5/utkface"), 63, 1.5, 70},
 	}
 	var cols []Column
 	var claims []Claim
@@ -426,8 +423,8 @@ func fig5(s Scale) *Spec {
 	}
 }
 
-func fig6(s Scale) *Spec {
-	re := reacherRun(s, "fig6/reacher")
+func fig6(s scale.Scale) *Spec {
+	re := RunOf(s, "reacher", "fig6/reacher")
 	fc := fcNames(8)
 	return &Spec{
 		ID: "fig6", Kind: KindFigure, Paper: "Figure 6",
@@ -454,8 +451,8 @@ func fig6(s Scale) *Spec {
 	}
 }
 
-func fig7(s Scale) *Spec {
-	sg := sgemmRun(s, "fig7/sgemm", 1e-3, 0)
+func fig7(s scale.Scale) *Spec {
+	sg := RunOf(s, "sgemm", "fig7/sgemm")
 	fc := fcNames(8)
 	return &Spec{
 		ID: "fig7", Kind: KindFigure, Paper: "Figure 7",
@@ -484,8 +481,8 @@ func fig7(s Scale) *Spec {
 	}
 }
 
-func fig8(s Scale) *Spec {
-	sy := syntheticRun(s, "fig8/synthetic", "synthetic-fig8", 3, synthWDGood, 0)
+func fig8(s scale.Scale) *Spec {
+	sy := RunOf(s, "synthetic-fig8", "fig8/synthetic")
 	fc := fcNames(10)
 	return &Spec{
 		ID: "fig8", Kind: KindFigure, Paper: "Figure 8",
@@ -522,13 +519,8 @@ func fig8(s Scale) *Spec {
 	}
 }
 
-func fig9(s Scale) *Spec {
-	var runs []RunSpec
-	for _, wd := range []float64{0, 1e-5, 1e-4, 1e-3} {
-		r := sgemmRun(s, fmt.Sprintf("fig9/sgemm/wd=%g", wd), wd, 0)
-		r.Label, r.Highlight = wdLabel(wd), wd == 1e-3
-		runs = append(runs, r)
-	}
+func fig9(s scale.Scale) *Spec {
+	runs := sweep(s, "fig9/sgemm", idsOf(sgemmWDs, sgemmID), sgemmWDs, "sgemm")
 	right, zero := runs[3].Name, runs[0].Name
 	fc := fcNames(8)
 	return &Spec{

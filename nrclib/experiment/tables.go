@@ -6,12 +6,14 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // table1 is the paper's unified NC ↔ NRC table, filled with this run's
 // values: each Deep NRC condition measured on the Fig 2 runs.
-func table1(s Scale) *Spec {
-	sw, ho := swimmerRun(s, "table1/swimmer"), hopperRun(s, "table1/hopper")
+func table1(s scale.Scale) *Spec {
+	sw, ho := RunOf(s, "swimmer", "table1/swimmer"), RunOf(s, "hopper", "table1/hopper")
 	return &Spec{
 		ID: "table1", Kind: KindTable, Paper: "Table 1",
 		Title:   "Neural Collapse ↔ Deep Neural Regression Collapse, measured",
@@ -44,9 +46,7 @@ func table1(s Scale) *Spec {
 	}
 }
 
-func table1Rows(res *Result, _ Options) ([]Table, error) {
-	ix := newIndex(res.Records)
-	runs := res.Spec.allRuns()
+func table1Rows(res *Result, _ *runs.Runner) ([]Table, error) {
 	conds := []struct{ nc, nrcCond, metric string }{
 		{"NC1: Tr(Σ_W)/Tr(Σ_T) → 0", "NRC1: noise component → 0", nrc.MetricNoise},
 		{"NC2: class means form a simplex ETF", "NRC2: CKA(H, Y) ≈ 1", nrc.MetricCKA},
@@ -56,10 +56,10 @@ func table1Rows(res *Result, _ Options) ([]Table, error) {
 	var out []Table
 	for ci := range res.Spec.Columns {
 		col := &res.Spec.Columns[ci]
-		rs := col.mainRun()
+		rs := col.Main()
 		t := Table{Title: "Table 1 measured on " + col.Title + " (" + rs.Model.String() + ")",
 			Header: []string{"Neural Collapse", "Deep NRC", "first probe", "first collapsed layer", "last probe"}}
-		layers, _, err := ix.layerValues(rs.Name, nrc.MetricNoise, false, runs)
+		layers, _, err := seedMeanSeries(res.Records, rs, nrc.MetricNoise, false, nrc.Final)
 		if err != nil {
 			return nil, err
 		}
@@ -69,12 +69,12 @@ func table1Rows(res *Result, _ Options) ([]Table, error) {
 				firstColl = c.Layer
 			}
 		}
-		modelMSE, err := ix.runValue(rs.Name, nrc.MetricModelMSE, false, runs)
+		modelMSE, err := seedMeanValue(res.Records, rs, nrc.MetricModelMSE, false)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range conds {
-			ls, vals, err := ix.layerValues(rs.Name, c.metric, false, runs)
+			ls, vals, err := seedMeanSeries(res.Records, rs, c.metric, false, nrc.Final)
 			if err != nil {
 				return nil, err
 			}
@@ -104,15 +104,14 @@ func table1Rows(res *Result, _ Options) ([]Table, error) {
 
 // table2Row is one row of the paper's Table 2.
 type table2Row struct {
-	dataset, paper, input string
-	t, n                  int
-	model                 string
-	run                   RunSpec
+	id, paper, input string
+	t, n             int
+	model            string
 }
 
 // table2 describes the datasets and models used at this scale, beside the
 // paper's Table 2.
-func table2(s Scale) *Spec {
+func table2(s scale.Scale) *Spec {
 	spec := &Spec{
 		ID: "table2", Kind: KindTable, Paper: "Table 2",
 		Title:     "Datasets and models",
@@ -121,33 +120,37 @@ func table2(s Scale) *Spec {
 		Notice:    []string{"Stand-ins and simulated data keep each dataset's input size and target dimension; check the \"source\" column before comparing numbers with the paper."},
 		Exercises: []string{"Put a real dataset in the data directory (see `deepnrc data`) and rerun: the row switches from stand-in (or simulated) to real."},
 	}
-	spec.Table = func(res *Result, opt Options) ([]Table, error) { return table2Rows(s, res, opt) }
+	spec.Table = func(res *Result, r *runs.Runner) ([]Table, error) { return table2Rows(s, res, r) }
 	return spec
 }
 
-func table2Runs(s Scale) []table2Row {
+// table2Runs lists the paper's Table 2 rows with the shared run that
+// trains on each dataset (s is unused: the rows are the same at every
+// scale; the runs they name are not).
+func table2Runs(scale.Scale) []table2Row {
 	return []table2Row{
-		{"swimmer", "Swimmer", "8", 2, 1000, "8-layer MLP, h 256", swimmerRun(s, "")},
-		{"reacher", "Reacher", "11", 2, 1000, "8-layer MLP, h 512", reacherRun(s, "")},
-		{"hopper", "Hopper", "11", 3, 5000, "8-layer MLP, h 256", hopperRun(s, "")},
-		{"sgemm", "SGEMM", "14", 4, 240000, "8-layer MLP, h 512", sgemmRun(s, "", 1e-3, 0)},
-		{"carla2d", "Carla2D", "88×200×3", 2, 50000, "ResNet-18", carlaRun(s, "", 5e-3)},
-		{"utkface", "UTKFace", "200×200×3 (resized to 128)", 1, 25000, "ResNet-34", utkfaceRun(s, "")},
-		{"synthetic-fig3", "Synthetic (Fig 3)", "20", 10, 10000, "10-layer MLP, h 1024", syntheticRun(s, "", "synthetic-fig3", 10, synthWDGood, 2)},
-		{"synthetic-fig8", "Synthetic (Fig 8)", "20", 3, 10000, "10-layer MLP", syntheticRun(s, "", "synthetic-fig8", 3, synthWDGood, 0)},
+		{"swimmer", "Swimmer", "8", 2, 1000, "8-layer MLP, h 256"},
+		{"reacher", "Reacher", "11", 2, 1000, "8-layer MLP, h 512"},
+		{"hopper", "Hopper", "11", 3, 5000, "8-layer MLP, h 256"},
+		{"sgemm", "SGEMM", "14", 4, 240000, "8-layer MLP, h 512"},
+		{"carla2d", "Carla2D", "88×200×3", 2, 50000, "ResNet-18"},
+		{"utkface", "UTKFace", "200×200×3 (resized to 128)", 1, 25000, "ResNet-34"},
+		{"synthetic-fig3", "Synthetic (Fig 3)", "20", 10, 10000, "10-layer MLP, h 1024"},
+		{"synthetic-fig8", "Synthetic (Fig 8)", "20", 3, 10000, "10-layer MLP"},
 	}
 }
 
-func table2Rows(s Scale, res *Result, opt Options) ([]Table, error) {
+func table2Rows(s scale.Scale, res *Result, r *runs.Runner) ([]Table, error) {
 	t := Table{Title: fmt.Sprintf("Table 2 at %s scale", s),
 		Header: []string{"dataset", "source", "input: this run", "input: paper", "t: this run", "t: paper", "N: this run", "N: paper",
 			"rank Σ_Y", "stable rank Σ_Y (Σλ²/λ₁²)", "model: this run", "model: paper"}}
-	loaded := map[string]*data.Dataset{}
 	for _, row := range table2Runs(s) {
-		ds, err := loadData(&row.run, opt, loaded, res)
+		run := RunOf(s, row.id, row.paper)
+		ds, err := r.Data(&run.Spec)
 		if err != nil {
 			return nil, err
 		}
+		res.addDataset(ds)
 		sum := data.Describe(ds)
 		src := ds.Origin()
 		in := fmt.Sprint(ds.InputShape)
@@ -159,7 +162,7 @@ func table2Rows(s Scale, res *Result, opt Options) ([]Table, error) {
 			srank = "—"
 		}
 		t.Rows = append(t.Rows, []string{row.paper, src, in, row.input, fmt.Sprint(ds.TargetDim), fmt.Sprint(row.t),
-			fmt.Sprint(sum.NTrain + sum.NTest), fmt.Sprint(row.n), fmt.Sprint(sum.Rank), srank, row.run.Model.String(), row.model})
+			fmt.Sprint(sum.NTrain + sum.NTest), fmt.Sprint(row.n), fmt.Sprint(sum.Rank), srank, run.Model.String(), row.model})
 	}
 	t.Note = "Image inputs are H×W×C; the paper's \"288×200×3\" for Carla2D is likely a typo for 88×200×3. Σ_Y is the training targets' covariance as loaded (standardised for the tabular data)."
 	return []Table{t}, nil
@@ -167,10 +170,10 @@ func table2Rows(s Scale, res *Result, opt Options) ([]Table, error) {
 
 // nrc2024 reproduces the last-layer NRC1–3 of Andriopoulos et al. (NeurIPS
 // 2024) on the MuJoCo datasets.
-func nrc2024(s Scale) *Spec {
-	sw := predecessorRun(s, "nrc2024/swimmer", "swimmer", 8, 2, 1e-2, 1_000_000, 1000)
-	re := predecessorRun(s, "nrc2024/reacher", "reacher", 11, 2, 1.5e-3, 1_500_000, 1000)
-	ho := predecessorRun(s, "nrc2024/hopper", "hopper", 11, 3, 1e-2, 200_000, 10000)
+func nrc2024(s scale.Scale) *Spec {
+	sw := RunOf(s, "nrc2024/swimmer", "nrc2024/swimmer")
+	re := RunOf(s, "nrc2024/reacher", "nrc2024/reacher")
+	ho := RunOf(s, "nrc2024/hopper", "nrc2024/hopper")
 	var claims []Claim
 	for _, c := range []struct {
 		title string

@@ -72,14 +72,14 @@ func (r CollapseRule) FirstCollapsed(noise, cka []float64) int {
 }
 
 // FirstCollapsedLayer applies the rule to the noise and CKA records of run
-// at epoch (0: the final epoch of its noise) and returns the layer it
+// at epoch (Final: the final epoch of its noise) and returns the layer it
 // marks, or "" when none qualifies or the records lack either metric.
 func (r CollapseRule) FirstCollapsedLayer(records Results, run string, epoch int) string {
 	layers, noise, err := records.Series(run, MetricNoise, epoch)
 	if err != nil {
 		return ""
 	}
-	if epoch == 0 {
+	if epoch == Final {
 		epoch, _ = records.FinalEpoch(run, MetricNoise)
 	}
 	cklayers, cka, err := records.Series(run, MetricCKA, epoch)

@@ -532,16 +532,16 @@ func TestFirstCollapsedLayerFromRecords(t *testing.T) {
 		add(5, l, MetricCKA, 0.9)
 	}
 	add(5, "", MetricTargetStableRank, 1)
-	if got := DefaultRule().FirstCollapsedLayer(recs, "r", 0); got != "fc2" {
+	if got := DefaultRule().FirstCollapsedLayer(recs, "r", Final); got != "fc2" {
 		t.Errorf("last epoch: %q, want fc2", got)
 	}
 	if got := DefaultRule().FirstCollapsedLayer(recs, "r", 1); got != "" {
 		t.Errorf("epoch 1: %q, want none", got)
 	}
-	if got := DefaultRule().FirstCollapsedLayer(recs, "other", 0); got != "" {
+	if got := DefaultRule().FirstCollapsedLayer(recs, "other", Final); got != "" {
 		t.Errorf("unknown run: %q", got)
 	}
-	layers, vals, err := Results(recs).Series("r", MetricNoise, 0)
+	layers, vals, err := Results(recs).Series("r", MetricNoise, Final)
 	if err != nil || len(layers) != 3 || vals[2] != 0.05 {
 		t.Errorf("Series = %v %v %v", layers, vals, err)
 	}

@@ -48,7 +48,7 @@ func TestRegisteredMetricNeedsOneEntry(t *testing.T) {
 	}
 	near(t, "tr Σ_H", v, 9, 1e-12)
 	rs := Results(rep.Records("r", 1))
-	if _, vals, err := rs.Series("r", "total_variance", 0); err != nil || len(vals) != 1 || vals[0] != v {
+	if _, vals, err := rs.Series("r", "total_variance", Final); err != nil || len(vals) != 1 || vals[0] != v {
 		t.Fatalf("records: %v %v", vals, err)
 	}
 	info, ok := LookupMetric("total_variance")

@@ -15,9 +15,12 @@ import (
 //
 // The final epoch of a run's metric is always the largest epoch at which
 // the run has a record of that metric (FinalEpoch); every query that takes
-// an epoch reads 0 as that epoch. Errors name what was asked and list what
-// the records have instead.
+// an epoch reads Final as that epoch (0 is the epoch before training).
+// Errors name what was asked and list what the records have instead.
 type Results []Record
+
+// Final, passed as an epoch, selects the final epoch of the run's metric.
+const Final = -1
 
 // Where returns the records for which keep is true, in order.
 func (rs Results) Where(keep func(Record) bool) Results {
@@ -106,16 +109,32 @@ func (rs Results) FinalEpoch(run, metric string) (int, error) {
 	return best, nil
 }
 
-// resolve returns epoch, or the final epoch of run's metric when epoch is 0.
+// FirstEpoch returns the smallest epoch at which run has a record of
+// metric.
+func (rs Results) FirstEpoch(run, metric string) (int, error) {
+	best, found := math.MaxInt, false
+	for _, r := range rs {
+		if r.Run == run && r.Metric == metric && r.Epoch < best {
+			best, found = r.Epoch, true
+		}
+	}
+	if !found {
+		return 0, rs.missing(run, metric)
+	}
+	return best, nil
+}
+
+// resolve returns epoch, or the final epoch of run's metric when epoch is
+// Final.
 func (rs Results) resolve(run, metric string, epoch int) (int, error) {
-	if epoch != 0 {
+	if epoch != Final {
 		return epoch, nil
 	}
 	return rs.FinalEpoch(run, metric)
 }
 
-// Series returns the per-layer values of metric for run at epoch (0: the
-// final epoch), layers in network order. Duplicate records, non-finite
+// Series returns the per-layer values of metric for run at epoch (Final:
+// the final epoch), layers in network order. Duplicate records, non-finite
 // values and a metric absent at that epoch are errors.
 func (rs Results) Series(run, metric string, epoch int) (layers []string, values []float64, err error) {
 	if epoch, err = rs.resolve(run, metric, epoch); err != nil {
@@ -145,7 +164,7 @@ func (rs Results) Series(run, metric string, epoch int) (layers []string, values
 }
 
 // Value returns the run-level value (the record with Layer "") of metric
-// for run at epoch (0: the final epoch).
+// for run at epoch (Final: the final epoch).
 func (rs Results) Value(run, metric string, epoch int) (float64, error) {
 	epoch, err := rs.resolve(run, metric, epoch)
 	if err != nil {

@@ -45,14 +45,14 @@ func TestResultsQueries(t *testing.T) {
 	if e, _ := rs.FinalEpoch("a", MetricTrainMSE); e != 7 {
 		t.Errorf("final loss epoch %d", e)
 	}
-	layers, vals, err := rs.Series("a", MetricNoise, 0)
+	layers, vals, err := rs.Series("a", MetricNoise, Final)
 	if err != nil || !slices.Equal(layers, []string{"fc1", "fc2"}) || !slices.Equal(vals, []float64{0.5, 0.1}) {
 		t.Errorf("Series = %v %v %v", layers, vals, err)
 	}
 	if _, vals, _ := rs.Series("a", MetricNoise, 1); !slices.Equal(vals, []float64{0.9, 0.8}) {
 		t.Errorf("Series at 1 = %v", vals)
 	}
-	if v, err := rs.Value("a", MetricTrainMSE, 0); err != nil || v != 0.25 {
+	if v, err := rs.Value("a", MetricTrainMSE, Final); err != nil || v != 0.25 {
 		t.Errorf("Value = %v %v", v, err)
 	}
 	if es, vs, err := rs.Trace("a", MetricTrainMSE, ""); err != nil || !slices.Equal(es, []int{1, 5, 7}) || !slices.Equal(vs, []float64{2, 0.5, 0.25}) {
@@ -72,10 +72,10 @@ func TestResultsErrorsListWhatIsThere(t *testing.T) {
 		err  error
 		want string
 	}{
-		{second(rs.Series("zz", MetricNoise, 0)), `runs present: "a", "b"`},
-		{second(rs.Series("a", MetricWHAlignment, 0)), `its metrics: "noise", "train_mse", "cka"`},
+		{second(rs.Series("zz", MetricNoise, Final)), `runs present: "a", "b"`},
+		{second(rs.Series("a", MetricWHAlignment, Final)), `its metrics: "noise", "train_mse", "cka"`},
 		{second(rs.Series("a", MetricNoise, 3)), "epochs with it: 1, 5"},
-		{second2(rs.Value("a", MetricModelMSE, 0)), `metric "model_mse" not found for run "a"`},
+		{second2(rs.Value("a", MetricModelMSE, Final)), `metric "model_mse" not found for run "a"`},
 	} {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("error %v, want it to contain %q", c.err, c.want)
@@ -86,7 +86,7 @@ func TestResultsErrorsListWhatIsThere(t *testing.T) {
 		t.Errorf("duplicate accepted: %v", err)
 	}
 	nan := append(slices.Clone(rs), Record{Run: "c", Epoch: 1, Layer: "fc1", Metric: MetricNoise, Value: math.NaN()})
-	if _, _, err := nan.Series("c", MetricNoise, 0); err == nil || !strings.Contains(err.Error(), "not finite") {
+	if _, _, err := nan.Series("c", MetricNoise, Final); err == nil || !strings.Contains(err.Error(), "not finite") {
 		t.Errorf("NaN accepted: %v", err)
 	}
 }
@@ -150,5 +150,26 @@ func TestCatalogueCoversEveryMetric(t *testing.T) {
 			m.Name == MetricTrainMSE || m.Name == MetricTestMSE) {
 			t.Errorf("%s: log axis %v", m.Name, m.Log)
 		}
+	}
+}
+
+// Epoch 0 is the measurement before training, not "the final epoch":
+// only Final selects that.
+func TestEpochZeroIsAnEpoch(t *testing.T) {
+	rs := Results{
+		{Run: "a", Epoch: 0, Layer: "fc1", Metric: MetricNoise, Value: 0.9},
+		{Run: "a", Epoch: 5, Layer: "fc1", Metric: MetricNoise, Value: 0.1},
+	}
+	if _, v, err := rs.Series("a", MetricNoise, 0); err != nil || v[0] != 0.9 {
+		t.Errorf("epoch 0: %v, %v; want 0.9", v, err)
+	}
+	if _, v, err := rs.Series("a", MetricNoise, Final); err != nil || v[0] != 0.1 {
+		t.Errorf("Final: %v, %v; want 0.1", v, err)
+	}
+	if e, err := rs.FirstEpoch("a", MetricNoise); err != nil || e != 0 {
+		t.Errorf("FirstEpoch = %d, %v; want 0", e, err)
+	}
+	if _, err := rs.FirstEpoch("a", MetricCKA); err == nil {
+		t.Error("FirstEpoch of a missing metric should fail")
 	}
 }

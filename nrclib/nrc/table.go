@@ -13,7 +13,7 @@ import (
 // text table: a row per layer in network order, a column per metric (nil
 // means every per-layer metric present, in catalogue order, headed by its
 // short name), "-" where a layer has no value; then a line with the
-// run-level metrics of that epoch. run "" means the only run; epoch 0 the
+// run-level metrics of that epoch. run "" means the only run; epoch Final the
 // last epoch with per-layer records. `deepnrc measure` and `deepnrc train`
 // both print this table.
 func (rs Results) WriteTable(w io.Writer, run string, epoch int, metrics []string) error {
@@ -27,7 +27,7 @@ func (rs Results) WriteTable(w io.Writer, run string, epoch int, metrics []strin
 		}
 	}
 	sel := rs.Run(run)
-	if epoch == 0 {
+	if epoch == Final {
 		if es := sel.MeasuredEpochs(run); len(es) > 0 {
 			epoch = es[len(es)-1]
 		}
@@ -103,7 +103,7 @@ func FormatValue(v float64) string {
 // first collapsed layer with its rule, and the warnings. Values that need a
 // missing weight print as "-".
 func (r *Report) WriteTable(w io.Writer) error {
-	if err := Results(r.Records("", 0)).WriteTable(w, "", 0, nil); err != nil {
+	if err := Results(r.Records("", 0)).WriteTable(w, "", Final, nil); err != nil {
 		return err
 	}
 	var b strings.Builder

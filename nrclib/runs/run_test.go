@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/deepnrc/deepnrc/internal/testenv"
@@ -110,6 +111,13 @@ func TestSeedsAreNamedAndSet(t *testing.T) {
 	if len(out) != 2 || out[0].Name != "r#s4" || out[1].Name != "r#s9" || out[1].Config.Seed != 9 || out[0].Result.Key == out[1].Result.Key {
 		t.Fatalf("seeds %+v", out)
 	}
+	recs := Records(out)
+	if got := recs.Runs(); len(got) != 2 || got[0] != "r#s4" || got[1] != "r#s9" || len(recs) != len(out[0].Result.Records)+len(out[1].Result.Records) {
+		t.Errorf("Records: runs %v, %d records", got, len(recs))
+	}
+	if line := out[0].String(); !strings.HasPrefix(line, "r#s4: trained in ") || !strings.Contains(line, out[0].Result.Key) {
+		t.Errorf("String() = %q", line)
+	}
 }
 
 // TestStoreErrorIsReturned: a default store that cannot be opened is an
@@ -168,5 +176,17 @@ func TestScaleTargets(t *testing.T) {
 		if math.Abs(back-want) > 1e-4*(1+math.Abs(want)) {
 			t.Fatalf("value %d maps back to %v, want %v", i, back, want)
 		}
+	}
+}
+
+// Asking for real data everywhere keeps generated-only datasets (which
+// have no real files) generated, and applies the data directory.
+func TestRealSourceLeavesGeneratedDataGenerated(t *testing.T) {
+	r := &Runner{opt: Options{Source: data.SourceReal, DataDir: "/x"}}
+	if d := r.dataOptions(&Spec{Dataset: "synthetic-fig8"}); d.Source != data.SourceStandIn {
+		t.Errorf("synthetic data with source real: got source %q, want %q", d.Source, data.SourceStandIn)
+	}
+	if d := r.dataOptions(&Spec{Dataset: "swimmer"}); d.Source != data.SourceReal || d.Dir != "/x" {
+		t.Errorf("swimmer with source real: %+v", d)
 	}
 }

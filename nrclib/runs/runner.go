@@ -11,6 +11,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/backend"
 	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -128,11 +129,7 @@ func (r *Runner) Data(s *Spec) (*data.Dataset, error) {
 		}
 	}
 	if r.opt.Log != nil {
-		kind := "real data"
-		if ds.IsStandIn() {
-			kind = "stand-in for " + ds.StandsInFor
-		}
-		fmt.Fprintf(r.opt.Log, "data %s (%s): %d train / %d test, loaded in %s\n", ds.Name, kind, ds.Train.N, ds.Test.N,
+		fmt.Fprintf(r.opt.Log, "data %s (%s): %d train / %d test, loaded in %s\n", ds.Name, ds.Kind(), ds.Train.N, ds.Test.N,
 			time.Since(start).Round(time.Millisecond))
 	}
 	r.mu.Lock()
@@ -200,4 +197,24 @@ func (r *Runner) Train(c context.Context, s *Spec, name string) ([]Trained, erro
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// String sums the seed up in a line: its name, whether it was trained or
+// read from the run store, how long that took and its store key.
+func (t Trained) String() string {
+	how := "trained"
+	if t.Result.Cached {
+		how = "from the run store"
+	}
+	return fmt.Sprintf("%s: %s in %s, %d records (key %s)", t.Name, how, t.Elapsed.Round(time.Millisecond), len(t.Result.Records), t.Result.Key)
+}
+
+// Records returns the records of every trained seed, in order, as one
+// results table.
+func Records(trained []Trained) nrc.Results {
+	var out nrc.Results
+	for _, t := range trained {
+		out = append(out, t.Result.Records...)
+	}
+	return out
 }

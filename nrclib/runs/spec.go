@@ -220,8 +220,11 @@ func (s *Spec) dataKey(ds *data.Dataset) dataKey {
 
 // sourceOf names where ds came from, for the key and for people.
 func sourceOf(ds *data.Dataset) data.Source {
-	if ds.IsStandIn() {
+	switch {
+	case ds.IsStandIn():
 		return data.SourceStandIn
+	case ds.IsSimulated():
+		return data.SourceSimulated
 	}
 	return data.SourceReal
 }

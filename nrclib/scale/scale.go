@@ -68,3 +68,12 @@ func Pick[T any](s Scale, smoke, quick, paper T) T {
 	}
 	return quick
 }
+
+// FlagOrEnv returns the scale named by a command-line flag's value, or by
+// $DEEPNRC_SCALE when the flag was not given (value "").
+func FlagOrEnv(value string) (Scale, error) {
+	if strings.TrimSpace(value) != "" {
+		return Parse(value)
+	}
+	return FromEnv()
+}

@@ -30,3 +30,16 @@ func TestPick(t *testing.T) {
 		t.Fatal("Pick chose the wrong value")
 	}
 }
+
+func TestFlagOrEnv(t *testing.T) {
+	t.Setenv(Env, "smoke")
+	if s, err := FlagOrEnv("paper"); err != nil || s != Paper {
+		t.Errorf("flag paper: %q, %v", s, err)
+	}
+	if s, err := FlagOrEnv(""); err != nil || s != Smoke {
+		t.Errorf("no flag, env smoke: %q, %v", s, err)
+	}
+	if _, err := FlagOrEnv("huge"); err == nil {
+		t.Error("a bad flag was accepted")
+	}
+}

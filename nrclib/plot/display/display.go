@@ -19,6 +19,7 @@ import (
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/plot"
 	"github.com/janpfeifer/gonb/gonbui"
+	gplot "gonum.org/v1/plot"
 )
 
 // Figure renders f as SVG and displays it inline (GoNB sends it as
@@ -30,6 +31,23 @@ func Figure(f *plot.Figure) error {
 		return err
 	}
 	gonbui.DisplaySvg(string(svg))
+	return flush()
+}
+
+// Plot displays one panel (an AcrossLayers, OverEpochs, GammaCurve or
+// Targets plot) inline as SVG at the paper's panel size, then syncs.
+func Plot(p *gplot.Plot) error {
+	f, err := plot.Single(p)
+	if err != nil {
+		return err
+	}
+	return Figure(f)
+}
+
+// HTML displays an HTML fragment (such as experiment.OutcomesHTML), then
+// syncs.
+func HTML(fragment string) error {
+	gonbui.DisplayHTML(fragment)
 	return flush()
 }
 

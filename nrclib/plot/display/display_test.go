@@ -5,6 +5,7 @@ package display
 import (
 	"encoding/gob"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -174,6 +175,23 @@ func TestDisplay(t *testing.T) {
 	}
 	if b, ok := got[0][protocol.MIMEImagePNG].([]byte); !ok || len(b) < 8 || string(b[1:4]) != "PNG" {
 		t.Errorf("FigurePNG sent %T, want PNG bytes", got[0][protocol.MIMEImagePNG])
+	}
+
+	p, err := plot.AcrossLayers(records(), plot.PanelSpec{Metric: nrc.MetricNoise})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Plot(p); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = k.taken(); len(got) != 1 || !strings.Contains(fmt.Sprint(got[0][protocol.MIMETextHTML]), "<svg") {
+		t.Errorf("Plot sent %v, want one SVG", got)
+	}
+	if err := HTML("<b>x</b>"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = k.taken(); len(got) != 1 || got[0][protocol.MIMETextHTML] != "<b>x</b>" {
+		t.Errorf("HTML sent %v", got)
 	}
 
 	// A figure that cannot render sends nothing.
