@@ -41,10 +41,25 @@ type Quantity struct {
 	First bool `json:"first,omitempty"`
 	// Agg reduces the range; "" means AggMean.
 	Agg Agg `json:"agg,omitempty"`
+	// FirstCollapsed, instead of a metric, is the position (1 = the first
+	// probe) of the first collapsed layer by the default collapse rule at
+	// the final epoch, on the seed means; one past the last probe when no
+	// layer is collapsed.
+	FirstCollapsed bool `json:"first_collapsed,omitempty"`
+	// Onset, instead of a metric, is the first measured epoch at which the
+	// rule finds a collapsed layer, as a fraction of the run's epochs
+	// (+Inf when it never does).
+	Onset bool `json:"onset,omitempty"`
 }
 
 // String describes the quantity, e.g. "max noise over fc5…fc8 of fig2/swimmer".
 func (q Quantity) String() string {
+	switch {
+	case q.FirstCollapsed:
+		return "position of the first collapsed layer (" + q.Run + ")"
+	case q.Onset:
+		return "onset of collapse as a fraction of the epochs (" + q.Run + ")"
+	}
 	var where string
 	switch {
 	case q.From != "" && q.To != "":
@@ -102,6 +117,9 @@ type Cond struct {
 	Times float64 `json:"times,omitempty"`
 	// Tol is the tolerance of OpWithin and the factor of OpFactor.
 	Tol float64 `json:"tol,omitempty"`
+	// Layer, when set, makes the right-hand side the position of that
+	// probe in Left's run (for FirstCollapsed: "within one probe of fc5").
+	Layer string `json:"layer,omitempty"`
 }
 
 // Claim is a statement of the paper that a run can confirm or refute: it
@@ -110,6 +128,9 @@ type Claim struct {
 	// Text states the claim in words.
 	Text  string `json:"text"`
 	Conds []Cond `json:"conds"`
+	// IfFails says in one sentence why the claim may not hold at this
+	// scale (shown with the outcome when it fails); "" when it should.
+	IfFails string `json:"if_fails,omitempty"`
 }
 
 // Outcome is a claim evaluated on a run's records.
@@ -122,6 +143,8 @@ type Outcome struct {
 	// Err is set when the claim could not be evaluated (a missing metric
 	// or run); Holds is then false.
 	Err string `json:"error,omitempty"`
+	// Reason is the claim's IfFails when it does not hold.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Evaluate checks each claim on records (the long-format results of the
@@ -144,22 +167,37 @@ func Evaluate(claims []Claim, records nrc.Results, specRuns []*RunSpec) []Outcom
 		if len(c.Conds) == 0 {
 			o.Holds, o.Err = false, "claim has no conditions"
 		}
+		if !o.Holds {
+			o.Reason = c.IfFails
+		}
 		out[i] = o
 	}
 	return out
 }
 
 func evalCond(res nrc.Results, c Cond, specRuns []*RunSpec) (string, bool, error) {
-	l, err := quantity(res, c.Left, specRuns)
+	l, ldesc, err := quantity(res, c.Left, specRuns)
 	if err != nil {
 		return "", false, err
 	}
 	r, rdesc := c.Value, fmtNum(c.Value)
-	if c.Right != nil {
-		if r, err = quantity(res, *c.Right, specRuns); err != nil {
+	switch {
+	case c.Layer != "":
+		layers, err := runLayers(res, c.Left, specRuns)
+		if err != nil {
 			return "", false, err
 		}
-		rdesc = fmt.Sprintf("%s = %s", c.Right, fmtNum(r))
+		i := slices.Index(layers, c.Layer)
+		if i < 0 {
+			return "", false, fmt.Errorf("run %q has no layer %q (layers: %s)", c.Left.Run, c.Layer, strings.Join(layers, ", "))
+		}
+		r, rdesc = float64(i+1), fmt.Sprintf("%s (probe %d)", c.Layer, i+1)
+	case c.Right != nil:
+		var rd string
+		if r, rd, err = quantity(res, *c.Right, specRuns); err != nil {
+			return "", false, err
+		}
+		rdesc = fmt.Sprintf("%s = %s", c.Right, rd)
 	}
 	if c.Times != 0 {
 		r *= c.Times
@@ -188,7 +226,7 @@ func evalCond(res nrc.Results, c Cond, specRuns []*RunSpec) (string, bool, error
 	if !ok {
 		mark = "does not hold"
 	}
-	return fmt.Sprintf("%s = %s %s %s: %s", c.Left, fmtNum(l), rel, rdesc, mark), ok, nil
+	return fmt.Sprintf("%s = %s %s %s: %s", c.Left, ldesc, rel, rdesc, mark), ok, nil
 }
 
 func fmtNum(v float64) string {
@@ -210,16 +248,82 @@ func specRun(name string, specRuns []*RunSpec) *RunSpec {
 	return &RunSpec{Name: name}
 }
 
-// quantity evaluates q on the records, averaging over the run's seeds.
-func quantity(res nrc.Results, q Quantity, specRuns []*RunSpec) (float64, error) {
-	run := q.Run
-	if run == "" {
-		if len(specRuns) != 1 {
-			return 0, fmt.Errorf("quantity %s names no run and the experiment has %d", q, len(specRuns))
-		}
-		run = specRuns[0].Name
+// runLayers returns the probed layers of q's run (its first seed).
+func runLayers(res nrc.Results, q Quantity, specRuns []*RunSpec) ([]string, error) {
+	rs, err := quantityRun(q, specRuns)
+	if err != nil {
+		return nil, err
 	}
-	rs := specRun(run, specRuns)
+	layers := res.Run(rs.SeedRuns()[0]).PerLayer().Layers()
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("no per-layer records of run %q (runs: %s)", rs.Name, strings.Join(res.Runs(), ", "))
+	}
+	return layers, nil
+}
+
+// quantityRun resolves q's run ("" is the spec's only run).
+func quantityRun(q Quantity, specRuns []*RunSpec) (*RunSpec, error) {
+	if q.Run == "" {
+		if len(specRuns) != 1 {
+			return nil, fmt.Errorf("quantity %s names no run and the experiment has %d", q, len(specRuns))
+		}
+		return specRuns[0], nil
+	}
+	return specRun(q.Run, specRuns), nil
+}
+
+// quantity evaluates q on the records, averaging over the run's seeds, and
+// describes the value for the outcome's details.
+func quantity(res nrc.Results, q Quantity, specRuns []*RunSpec) (float64, string, error) {
+	v, desc, err := quantityValue(res, q, specRuns)
+	if desc == "" {
+		desc = fmtNum(v)
+	}
+	return v, desc, err
+}
+
+func quantityValue(res nrc.Results, q Quantity, specRuns []*RunSpec) (float64, string, error) {
+	rs, err := quantityRun(q, specRuns)
+	if err != nil {
+		return 0, "", err
+	}
+	rule := nrc.DefaultRule()
+	switch {
+	case q.FirstCollapsed:
+		layers, noise, err := seedMeanSeries(res, rs, nrc.MetricNoise, false, nrc.Final)
+		if err != nil {
+			return 0, "", err
+		}
+		_, cka, err := seedMeanSeries(res, rs, nrc.MetricCKA, false, nrc.Final)
+		if err != nil {
+			return 0, "", err
+		}
+		k := rule.FirstCollapsed(noise, cka)
+		if k < 0 {
+			return float64(len(layers) + 1), "none collapsed", nil
+		}
+		return float64(k + 1), fmt.Sprintf("%s (probe %d)", layers[k], k+1), nil
+	case q.Onset:
+		if rs.Train.Epochs <= 0 {
+			return 0, "", fmt.Errorf("run %q has no epoch count", rs.Name)
+		}
+		for _, e := range res.MeasuredEpochs(rs.SeedRuns()[0]) {
+			_, noise, err1 := seedMeanSeries(res, rs, nrc.MetricNoise, false, e)
+			_, cka, err2 := seedMeanSeries(res, rs, nrc.MetricCKA, false, e)
+			if err1 == nil && err2 == nil && rule.FirstCollapsed(noise, cka) >= 0 {
+				f := float64(e) / float64(rs.Train.Epochs)
+				return f, fmt.Sprintf("%s (epoch %d of %d)", fmtNum(f), e, rs.Train.Epochs), nil
+			}
+		}
+		return math.Inf(1), "never", nil
+	}
+	v, err := metricQuantity(res, rs, q)
+	return v, "", err
+}
+
+// metricQuantity evaluates a metric quantity of run rs.
+func metricQuantity(res nrc.Results, rs *RunSpec, q Quantity) (float64, error) {
+	run := rs.Name
 	if q.From == "" && q.LastN == 0 {
 		return seedMeanValue(res, rs, q.Metric, q.First)
 	}

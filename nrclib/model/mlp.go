@@ -39,6 +39,10 @@ type MLPConfig struct {
 	Layers int `json:"layers"`
 	// Norm is the optional normalisation before each ReLU.
 	Norm Norm `json:"norm,omitempty"`
+	// Bias gives every Linear layer a bias, initialised as PyTorch's
+	// U(−1/√fan_in, 1/√fan_in) (the MLPs of Andriopoulos et al.); the
+	// Deep NRC paper's MLPs have none.
+	Bias bool `json:"bias,omitempty"`
 }
 
 // MLPSpec is the JSON-serialisable description MLP.Spec returns.
@@ -50,7 +54,7 @@ type MLPSpec struct {
 
 var _ Model = (*MLP)(nil)
 
-// MLP is the paper's bias-free MLP. Its probes are the inputs of the Linear
+// MLP is the paper's bias-free MLP (with biases when MLPConfig.Bias is set). Its probes are the inputs of the Linear
 // layers: "fc1" is the input X itself and "fc<k>" (k ≥ 2) the post-ReLU
 // activations feeding Linear k. Linear k's weight lives in the variable
 // "fc<k>/weights" [in, out] (relative to the context scope Build was given);
@@ -117,7 +121,7 @@ func (m *MLP) Build(ctx *context.Context, x *graph.Node) (*graph.Node, []*graph.
 	for k := 1; k <= m.cfg.Layers; k++ {
 		probes = append(probes, h)
 		_, out := m.dims(k)
-		h = layer.Linear(ctx.In(layerName(k)), h, out, false)
+		h = layer.Linear(ctx.In(layerName(k)), h, out, m.cfg.Bias)
 		if k == m.cfg.Layers {
 			break
 		}
@@ -147,6 +151,22 @@ func (m *MLP) Weights(ctx *context.Context) ([]*nrc.Weight, error) {
 		}
 	}
 	return ws, nil
+}
+
+// Biases reads fc1…fcL's biases from ctx (nil without MLPConfig.Bias).
+func (m *MLP) Biases(ctx *context.Context) ([][]float64, error) {
+	if !m.cfg.Bias {
+		return nil, nil
+	}
+	bs := make([][]float64, m.cfg.Layers)
+	for k := 1; k <= m.cfg.Layers; k++ {
+		_, out := m.dims(k)
+		var err error
+		if bs[k-1], err = readVariable(ctx.In(layerName(k)), layer.BiasesName, out); err != nil {
+			return nil, err
+		}
+	}
+	return bs, nil
 }
 
 // Spec returns an MLPSpec.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -54,8 +55,14 @@ func TestMLPProbesAndSpec(t *testing.T) {
 // TestMLPForwardMatchesPlainGo recomputes the network from its weights in
 // plain Go: predictions, and each probe as the input of its Linear layer.
 func TestMLPForwardMatchesPlainGo(t *testing.T) {
+	for _, bias := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bias=%v", bias), func(t *testing.T) { testMLPForward(t, bias) })
+	}
+}
+
+func testMLPForward(t *testing.T, bias bool) {
 	const b, din, h, tgt, L = 5, 4, 6, 2, 4
-	m, err := NewMLP(MLPConfig{InputDim: din, Hidden: h, Targets: tgt, Layers: L})
+	m, err := NewMLP(MLPConfig{InputDim: din, Hidden: h, Targets: tgt, Layers: L, Bias: bias})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +75,10 @@ func TestMLPForwardMatchesPlainGo(t *testing.T) {
 	ws, err := m.Weights(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	bs, err := m.Biases(ctx)
+	if err != nil || (bias != (bs != nil)) {
+		t.Fatalf("biases %v, %v (bias %v)", bs, err, bias)
 	}
 	if len(ws) != L || len(probes) != L {
 		t.Fatalf("%d weights and %d probes, want %d", len(ws), len(probes), L)
@@ -92,6 +103,12 @@ func TestMLPForwardMatchesPlainGo(t *testing.T) {
 		for s := 0; s < b; s++ {
 			for o := 0; o < out; o++ {
 				var sum float64
+				if bias {
+					sum = bs[k][o]
+					if sum == 0 || math.Abs(sum) > 1/math.Sqrt(float64(in)) {
+						t.Fatalf("fc%d bias %d = %g, want a draw of U(±1/√%d)", k+1, o, sum, in)
+					}
+				}
 				for i := 0; i < in; i++ {
 					sum += act[s*in+i] * ws[k].M.At(i, o)
 				}

@@ -232,6 +232,14 @@ func unitScaled(m *mat.Dense) *mat.Dense {
 	return out
 }
 
+// rescaledCovH returns the feature covariance of s in units where the
+// largest feature value is of order 1; its eigenvectors are those of the
+// covariance in the data's units.
+func rescaledCovH(s *stats.Moments) *mat.SymDense {
+	r, _, _ := s.Rescaled()
+	return r.CovH()
+}
+
 // rescaledCovY returns the target covariance of s in units where the
 // largest target value is of order 1 (nil when s holds no targets); its
 // stable ranks equal those of the covariance in the data's units.

@@ -18,22 +18,27 @@ import (
 // NRC1Curve returns the last-layer NRC1 as a function of the number of
 // principal components: curve[j−1] = (1/N)·Σ_i ‖h̃_i − P_j h̃_i‖² for
 // j = 1..maxComponents (0 or more than d means d), where P_j projects onto
-// the top-j principal components of the normalised features (eigenvectors
-// of their centred covariance, as a PCA fitted on them) and is applied to
-// the uncentred h̃, as the authors' code does. NRC1 proper is curve[n−1].
-// norm must be a row-normalised accumulator.
-func NRC1Curve(norm *stats.Moments, maxComponents int) ([]float64, error) {
+// the top-j principal components of the raw features H (eigenvectors of
+// their centred covariance, as a PCA fitted on H) and is applied to the
+// uncentred normalised h̃ = h/‖h‖, as the paper defines it and its code
+// computes it. NRC1 proper is curve[n−1]. raw holds the features'
+// statistics, norm the same rows accumulated with stats.NewRowNormalized.
+func NRC1Curve(raw, norm *stats.Moments, maxComponents int) ([]float64, error) {
 	if !norm.RowNormalized() {
 		return nil, errors.New("nrc: NRC1 needs row-normalised statistics: accumulate with stats.NewRowNormalized")
 	}
-	if norm.N() < 2 {
-		return nil, fmt.Errorf("nrc: NRC1 needs at least 2 samples, got %d", norm.N())
+	if raw.RowNormalized() {
+		return nil, errors.New("nrc: NRC1 takes its principal components from the raw features: pass the un-normalised statistics first")
+	}
+	if norm.N() < 2 || raw.N() != norm.N() || raw.FeatureDim() != norm.FeatureDim() {
+		return nil, fmt.Errorf("nrc: NRC1 needs the same ≥ 2 samples of the same width in both statistics, got %d and %d samples of width %d and %d",
+			raw.N(), norm.N(), raw.FeatureDim(), norm.FeatureDim())
 	}
 	d := norm.FeatureDim()
 	if maxComponents <= 0 || maxComponents > d {
 		maxComponents = d
 	}
-	sp, err := eigDesc(norm.CovH())
+	sp, err := eigDesc(rescaledCovH(raw))
 	if err != nil {
 		return nil, err
 	}

@@ -85,8 +85,9 @@ func TestUFMClosedForm(t *testing.T) {
 }
 
 // directNRC1 computes the last-layer NRC1 on full matrices: normalise rows,
-// fit a centred PCA on them, project the uncentred normalised rows.
-func directNRC1(h *mat.Dense, comps int) float64 {
+// fit a centred PCA on the raw rows (pcaOnNormalised: on the normalised
+// ones instead), project the uncentred normalised rows.
+func directNRC1(h *mat.Dense, comps int, pcaOnNormalised bool) float64 {
 	n, d := h.Dims()
 	hn := mat.DenseCopyOf(h)
 	for i := 0; i < n; i++ {
@@ -96,8 +97,12 @@ func directNRC1(h *mat.Dense, comps int) float64 {
 			row[j] /= norm
 		}
 	}
+	fit := h
+	if pcaOnNormalised {
+		fit = hn
+	}
 	var svd mat.SVD
-	svd.Factorize(centre(hn), mat.SVDThinV)
+	svd.Factorize(centre(fit), mat.SVDThinV)
 	var v mat.Dense
 	svd.VTo(&v)
 	p := v.Slice(0, d, 0, comps)
@@ -113,14 +118,23 @@ func TestLastLayerNRC1AndNRC2(t *testing.T) {
 	const n, d, k = 200, 6, 2
 	h := gaussian(rng, n, d)
 	for i := 0; i < n; i++ {
-		h.Set(i, 0, h.At(i, 0)+3) // uncentred
+		h.Set(i, 0, h.At(i, 0)+3)          // uncentred
+		h.Set(i, 1, 4*h.At(i, 1))          // anisotropic, so normalising rows turns the principal axes
+		h.Set(i, 2, h.At(i, 2)+h.At(i, 1)) // correlated
+		if i%10 == 0 {
+			h.Set(i, 3, 30*h.At(i, 3)) // a few long rows dominate H's variance, not H̃'s
+		}
 	}
 	y := gaussian(rng, n, k)
 	norm := stats.NewRowNormalized(d, k)
 	if err := norm.AddDense(h, y); err != nil {
 		t.Fatal(err)
 	}
-	curve, err := NRC1Curve(norm, 0)
+	raw := stats.New(d, k)
+	if err := raw.AddDense(h, y); err != nil {
+		t.Fatal(err)
+	}
+	curve, err := NRC1Curve(raw, norm, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +142,13 @@ func TestLastLayerNRC1AndNRC2(t *testing.T) {
 		t.Fatalf("curve length %d, want %d", len(curve), d)
 	}
 	for j := 1; j <= d; j++ {
-		near(t, "NRC1 curve vs direct PCA projection", curve[j-1], directNRC1(h, j), 1e-10)
+		near(t, "NRC1 curve vs direct PCA projection", curve[j-1], directNRC1(h, j, false), 1e-10)
+	}
+	// The paper's basis (PCs of the raw H) is not that of the normalised
+	// features: on this case the two readings differ, so the check above
+	// tells them apart.
+	if diff := math.Abs(curve[0] - directNRC1(h, 1, true)); diff < 1e-3 {
+		t.Errorf("NRC1 with PCs of H and of H̃ differ by only %g here; the test cannot tell them apart", diff)
 	}
 	near(t, "NRC1 with all components", curve[d-1], 0, 1e-12)
 
@@ -173,8 +193,11 @@ func TestLastLayerNRC1AndNRC2(t *testing.T) {
 	}
 	near(t, "NRC2 of features in W's row space", zero, 0, 1e-12)
 
-	if _, err := NRC1Curve(stats.New(d, k), 0); err == nil {
-		t.Error("NRC1 accepted un-normalised statistics")
+	if _, err := NRC1Curve(raw, stats.New(d, k), 0); err == nil {
+		t.Error("NRC1 accepted un-normalised statistics for the projected features")
+	}
+	if _, err := NRC1Curve(norm, norm, 0); err == nil {
+		t.Error("NRC1 accepted normalised statistics for the principal components")
 	}
 	evr, err := ExplainedVarianceRatios(mat.NewSymDense(3, []float64{4, 0, 0, 0, 1, 0, 0, 0, 3}), 5)
 	if err != nil {

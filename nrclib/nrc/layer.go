@@ -301,6 +301,9 @@ func Measure(names []string, layerStats []*stats.Moments, weights []*Weight, opt
 			return nil, fmt.Errorf("nrc: layer %s has %d samples and %d targets but layer %s has %d and %d: every probe must see the same samples", names[i], s.N(), s.TargetDim(), names[0], first.N(), t)
 		}
 	}
+	if covY := first.CovY(); covY != nil {
+		rep.TargetVariance = mat.Trace(covY) / float64(t)
+	}
 	if covY := rescaledCovY(first); covY != nil {
 		sp, err := eigDesc(covY)
 		if err != nil {

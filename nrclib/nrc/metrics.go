@@ -125,6 +125,14 @@ var builtin = []MetricInfo{
 	{Name: MetricModelMSE, Short: "model MSE", Title: "Model MSE", Axis: "MSE", Reference: "model train MSE", Level: PerRun, Max: inf, Log: true,
 		Doc: "the network's own MSE (mean over N·t) on the measured training set",
 		run: func(r *Report) (float64, bool) { return val(r.ModelMSE) }},
+	{Name: MetricModelR2, Short: "model R²", Title: "Model R² (train)", Axis: "R²", Reference: "model train R²", Level: PerRun, Min: -inf, Max: 1,
+		Doc: "1 − model MSE / (tr Σ_Y / t): the fraction of the targets' variance the network explains on the measured training set (0 for the constant predictor)",
+		run: func(r *Report) (float64, bool) {
+			if r.ModelMSE == nil || !(r.TargetVariance > 0) {
+				return 0, false
+			}
+			return 1 - *r.ModelMSE/r.TargetVariance, true
+		}},
 	{Name: MetricTrainMSE, Short: "train MSE", Title: "Train MSE", Axis: "MSE", Reference: "train MSE", Level: PerRun, Max: inf, Log: true,
 		Doc: "the epoch's mean training loss (MSE over the mini-batches)"},
 	{Name: MetricTestMSE, Short: "test MSE", Title: "Test MSE", Axis: "MSE", Reference: "test MSE", Level: PerRun, Max: inf, Log: true,

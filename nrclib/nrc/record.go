@@ -29,6 +29,7 @@ const (
 	MetricTargetStableRank       = "target_stable_rank"       // Σλ/λ₁ of Σ_Y
 	MetricTargetStableRankPaper  = "target_stable_rank_paper" // Σλ²/λ₁² of Σ_Y
 	MetricModelMSE               = "model_mse"                // the network's own train MSE
+	MetricModelR2                = "model_r2"                 // 1 − model MSE / (tr Σ_Y / t), run-level
 	MetricTrainMSE               = "train_mse"                // per-epoch train loss (MSE)
 	MetricTestMSE                = "test_mse"                 // per-epoch test MSE
 	MetricNRC1                   = "nrc1"                     // last-layer NRC1 (Andriopoulos et al.)

@@ -65,10 +65,13 @@ type Report struct {
 	Rank      int   `json:"rank"`
 	N         int64 `json:"n"`
 	// TargetStableRank is Σλ/λ₁ of Σ_Y; TargetStableRankPaper is Σλ²/λ₁².
-	TargetStableRank      float64        `json:"target_stable_rank"`
-	TargetStableRankPaper float64        `json:"target_stable_rank_paper"`
-	ModelMSE              *float64       `json:"model_mse,omitempty"`
-	Layers                []LayerMetrics `json:"layers"`
+	TargetStableRank      float64  `json:"target_stable_rank"`
+	TargetStableRankPaper float64  `json:"target_stable_rank_paper"`
+	ModelMSE              *float64 `json:"model_mse,omitempty"`
+	// TargetVariance is tr Σ_Y / t, the mean variance of one target (the
+	// MSE of the constant predictor, against which ModelMSE gives R²).
+	TargetVariance float64        `json:"target_variance"`
+	Layers         []LayerMetrics `json:"layers"`
 	// FirstCollapsed is the name of the first collapsed layer under Rule,
 	// or nil when no layer qualifies.
 	FirstCollapsed *string `json:"first_collapsed_layer"`

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deepnrc/deepnrc/nrclib/stats"
 )
 
 func sample() Results {
@@ -134,7 +136,7 @@ func TestWriteTable(t *testing.T) {
 func TestCatalogueCoversEveryMetric(t *testing.T) {
 	names := []string{MetricNoise, MetricCKA, MetricCKAProjected, MetricCKAFirstT, MetricWHAlignment,
 		MetricNoiseSubspaceAlignment, MetricProbeMSE, MetricProbeMSEPaper, MetricStableRankH, MetricStableRankHPaper,
-		MetricStableRankW, MetricTargetStableRank, MetricTargetStableRankPaper, MetricModelMSE, MetricTrainMSE,
+		MetricStableRankW, MetricTargetStableRank, MetricTargetStableRankPaper, MetricModelMSE, MetricModelR2, MetricTrainMSE,
 		MetricTestMSE, MetricNRC1, MetricNRC2, MetricNRC3}
 	for _, n := range names {
 		m, ok := LookupMetric(n)
@@ -171,5 +173,30 @@ func TestEpochZeroIsAnEpoch(t *testing.T) {
 	}
 	if _, err := rs.FirstEpoch("a", MetricCKA); err == nil {
 		t.Error("FirstEpoch of a missing metric should fail")
+	}
+}
+
+// R² = 1 − MSE / (tr Σ_Y / t): targets ±1 and ±3 (variances 1 and 9, so
+// 5 per target) with a network MSE of 2.5 explain half the variance.
+func TestModelR2(t *testing.T) {
+	m := stats.New(2, 2)
+	for i := 0; i < 100; i++ {
+		s := float64(1 - 2*(i%2))
+		if err := m.Add([]float64{float64(i), float64(i * i % 7)}, []float64{s, 3 * s}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mse := 2.5
+	rep, err := Measure([]string{"fc1"}, []*stats.Moments{m}, nil, Options{ModelMSE: &mse})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Results(rep.Records("r", 1)).Value("r", MetricModelR2, Final)
+	if err != nil || math.Abs(v-0.5) > 1e-12 {
+		t.Errorf("R² = %v, %v; want 0.5", v, err)
+	}
+	rep, _ = Measure([]string{"fc1"}, []*stats.Moments{m}, nil, Options{})
+	if _, err := Results(rep.Records("r", 1)).Value("r", MetricModelR2, Final); err == nil {
+		t.Error("R² recorded without a model MSE")
 	}
 }

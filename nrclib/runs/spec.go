@@ -128,11 +128,13 @@ type Model struct {
 	ResNet *ResNet `json:"resnet,omitempty"`
 }
 
-// MLP is the paper's bias-free MLP of Layers Linear layers of width Hidden.
+// MLP is the paper's bias-free MLP of Layers Linear layers of width Hidden
+// (with biases when Bias is set, as the predecessor paper's).
 type MLP struct {
 	Hidden int        `json:"hidden"`
 	Layers int        `json:"layers"`
 	Norm   model.Norm `json:"norm,omitempty"`
+	Bias   bool       `json:"bias,omitempty"`
 }
 
 // ResNet is a ResNet of BasicBlocks (see model.ResNetConfig).
@@ -166,7 +168,7 @@ func (m Model) Build(ds *data.Dataset) (model.Model, error) {
 	}
 	if m.MLP != nil {
 		return model.NewMLP(model.MLPConfig{InputDim: ds.InputSize(), Hidden: m.MLP.Hidden, Targets: ds.TargetDim,
-			Layers: m.MLP.Layers, Norm: m.MLP.Norm})
+			Layers: m.MLP.Layers, Norm: m.MLP.Norm, Bias: m.MLP.Bias})
 	}
 	if len(ds.InputShape) != 3 {
 		return nil, fmt.Errorf("runs: a ResNet needs images (H×W×C), but dataset %q has input shape %v", ds.Name, ds.InputShape)
@@ -180,7 +182,11 @@ func (m Model) Build(ds *data.Dataset) (model.Model, error) {
 func (m Model) String() string {
 	switch {
 	case m.MLP != nil:
-		s := fmt.Sprintf("%d-layer bias-free MLP, width %d", m.MLP.Layers, m.MLP.Hidden)
+		kind := "bias-free MLP"
+		if m.MLP.Bias {
+			kind = "MLP with biases"
+		}
+		s := fmt.Sprintf("%d-layer %s, width %d", m.MLP.Layers, kind, m.MLP.Hidden)
 		if m.MLP.Norm != "" {
 			s += ", " + string(m.MLP.Norm)
 		}

@@ -12,7 +12,7 @@ import (
 // results were computed with. It takes part in every run's store key, so
 // bumping it (whenever a metric's definition changes) makes old stored
 // results unreachable instead of silently mixed with new ones.
-const MetricsVersion = 2
+const MetricsVersion = 3
 
 // Measure says what the measuring pass at each logged epoch records: the
 // Deep NRC metrics of package nrc for every probe, at the rank
@@ -109,7 +109,7 @@ func (ms *measurement) finish(weights []*nrc.Weight, modelMSE float64, run strin
 		return nil, nil, fmt.Errorf("train: the last probe %s has no weight, so the last-layer NRC cannot be measured", ms.probe[last].Name)
 	}
 	norm := ms.pass.Normalized(last)
-	curve, err := nrc.NRC1Curve(norm, ms.t)
+	curve, err := nrc.NRC1Curve(ms.pass.Moments(last), norm, ms.t)
 	if err != nil {
 		return nil, nil, err
 	}

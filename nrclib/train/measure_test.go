@@ -29,15 +29,15 @@ func TestSpectrumMeasure(t *testing.T) {
 	rs := nrc.Results(recs)
 	want := []float64{0.8, 0.2, 0}
 	for j, w := range want {
-		_, v, err := rs.Series("run", nrc.MetricEVR(j+1), 0)
+		_, v, err := rs.Series("run", nrc.MetricEVR(j+1), nrc.Final)
 		if err != nil || len(v) != 1 || math.Abs(v[0]-w) > 1e-12 {
 			t.Errorf("evr%d = %v, want %v (%v)", j+1, v, w, err)
 		}
 	}
-	if _, n, err := rs.Series("run", nrc.MetricNoise, 0); err != nil || len(n) != 1 {
+	if _, n, err := rs.Series("run", nrc.MetricNoise, nrc.Final); err != nil || len(n) != 1 {
 		t.Error("the Deep NRC metrics are missing")
 	}
-	if v, err := rs.Value("run", nrc.MetricModelMSE, 0); err != nil || v != 0.5 {
+	if v, err := rs.Value("run", nrc.MetricModelMSE, nrc.Final); err != nil || v != 0.5 {
 		t.Errorf("model MSE = %v, %v", v, err)
 	}
 }

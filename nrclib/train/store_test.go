@@ -215,7 +215,7 @@ func TestLastLayerStatesAreStored(t *testing.T) {
 	if len(first.LastLayer) != len(job.Config.MeasureEpochs)+1 || first.LastLayer[0].T() != 2 {
 		t.Fatalf("last-layer states %+v", first.LastLayer)
 	}
-	if _, err := nrc.Results(first.Records).Value("resume", nrc.MetricNRC1, 0); err != nil {
+	if _, err := nrc.Results(first.Records).Value("resume", nrc.MetricNRC1, nrc.Final); err != nil {
 		t.Fatal(err)
 	}
 	again, err := Run(stdctx.Background(), job, Options{Store: st})
