@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deepnrc/deepnrc/internal/jupyterdeps"
 	"github.com/deepnrc/deepnrc/internal/nbrun"
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
 )
@@ -25,7 +26,7 @@ func TestInstallRunUninstall(t *testing.T) {
 		t.Skip("builds GoNB and runs Jupyter; skipped with -short")
 	}
 	if _, err := exec.LookPath("jupyter"); err != nil {
-		t.Skip("Jupyter is not installed; to run this test: apt-get install -y --no-install-recommends " + aptPackages)
+		t.Skip("Jupyter is not installed; to run this test: apt-get install -y --no-install-recommends " + jupyterdeps.AptPackages)
 	}
 	if _, err := nbrun.FindPython(); err != nil {
 		t.Skipf("no Python with nbclient: %v", err)
@@ -143,7 +144,7 @@ func TestMakeKernelUserDataDir(t *testing.T) {
 	}
 	for _, tool := range []string{"jupyter", "make"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; to run this test: apt-get install -y --no-install-recommends make %s", tool, aptPackages)
+			t.Skipf("%s is not installed; to run this test: apt-get install -y --no-install-recommends make %s", tool, jupyterdeps.AptPackages)
 		}
 	}
 	root, err := moduleRoot(".")

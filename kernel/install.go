@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deepnrc/deepnrc/internal/atomicfile"
+	"github.com/deepnrc/deepnrc/internal/jupyterdeps"
 )
 
 // installOptions configures install.
@@ -48,7 +49,7 @@ type installInfo struct {
 
 // errNoJupyter explains how to get Jupyter when it is missing.
 var errNoJupyter = errors.New("Jupyter is not installed (no working `jupyter` command on PATH); " +
-	"on Debian/Ubuntu install it with:\n\tapt-get install -y --no-install-recommends " + aptPackages +
+	"on Debian/Ubuntu install it with:\n\tapt-get install -y --no-install-recommends " + jupyterdeps.AptPackages +
 	"\n(or set JUPYTER_DATA_DIR to choose where the kernel goes once Jupyter is available)")
 
 // jupyterDataDir returns the Jupyter data directory: $JUPYTER_DATA_DIR when

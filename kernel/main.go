@@ -8,8 +8,8 @@
 //	go run ./kernel install     # or: make kernel
 //	go run ./kernel uninstall
 //
-// install needs Jupyter (on Debian: apt-get install jupyter-notebook
-// jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client). It
+// install needs Jupyter (on Debian: apt-get install the packages of
+// internal/jupyterdeps, as scripts/install-deps.sh does). It
 // writes the kernel into $JUPYTER_DATA_DIR/kernels/deepnrc, or, when
 // JUPYTER_DATA_DIR is unset, into the "kernels/deepnrc" directory of
 // `jupyter --data-dir` (~/.local/share/jupyter on Linux). That directory is
@@ -72,10 +72,6 @@ const (
 	envGoNBTmpDir = "GONB_TMP_DIR"       // set by GoNB: the cell module's directory
 	envNoInstall  = "GOMLX_NO_AUTO_INSTALL"
 )
-
-// aptPackages are the Debian packages that provide Jupyter for the kernel
-// and for headless notebook runs.
-const aptPackages = "jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client"
 
 func main() {
 	if filepath.Base(os.Args[0]) == "goimports" {

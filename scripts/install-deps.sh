@@ -9,6 +9,8 @@
 # 2.2.2 physics library with a C compiler (make test-mujoco: the cgo build
 # that regenerates the shipped swimmer/reacher/hopper data). Idempotent.
 set -euo pipefail
+# The first five are Jupyter: internal/jupyterdeps.AptPackages (its test checks
+# that this list has every one).
 pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy python3-torch
   libopenblas0-pthread chromium chromium-driver fonts-liberation libmujoco-dev gcc libc6-dev)
 missing=()

@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deepnrc/deepnrc/internal/jupyterdeps"
 	"github.com/deepnrc/deepnrc/nrclib/backend"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
@@ -35,10 +36,6 @@ import (
 // KernelName is the name of the Jupyter kernel that `go run ./kernel
 // install` registers.
 const KernelName = "deepnrc"
-
-// JupyterPackages are the Debian/Ubuntu packages that provide Jupyter for
-// the notebooks (there is no PyPI access).
-const JupyterPackages = "jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client"
 
 // System is what the checks may ask of the machine.
 type System struct {
@@ -221,7 +218,7 @@ func Run(sys System, opt Options) *Report {
 	// The notebooks.
 	optNB := !opt.RequireNotebooks
 	for _, c := range []Check{checkGo(sys), checkTool(sys, "jupyter", "runs and executes the notebooks",
-		"apt-get install --no-install-recommends "+JupyterPackages)} {
+		"apt-get install --no-install-recommends "+jupyterdeps.AptPackages)} {
 		r.addIn(GroupNotebooks, optNB, c)
 	}
 	jupyterOK := r.Checks[len(r.Checks)-1].Status == OK
@@ -456,7 +453,7 @@ func checkNBClient(sys System) Check {
 	if _, err := sys.Output(sys.Python, "-c", "import nbclient"); err != nil {
 		c.Status = Missing
 		c.Detail = fmt.Sprintf("%s cannot import nbclient (%s); headless notebook runs need it", sys.Python, errText(err))
-		c.Fix = "apt-get install --no-install-recommends " + JupyterPackages
+		c.Fix = "apt-get install --no-install-recommends " + jupyterdeps.AptPackages
 		return c
 	}
 	c.Status, c.Detail = OK, sys.Python+" imports nbclient"

@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deepnrc/deepnrc/internal/jupyterdeps"
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
 )
 
@@ -58,9 +59,6 @@ func CheckScale(s string) error {
 	}
 	return fmt.Errorf("unknown scale %q; use %s, %s or %s", s, ScaleQuick, ScalePaper, ScaleSmoke)
 }
-
-// AptPackages are the Debian packages that provide what the runner needs.
-const AptPackages = "jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client"
 
 // PythonEnv names a Python interpreter to use instead of searching
 // /usr/bin/python3 and then python3 on PATH.
@@ -193,7 +191,7 @@ func FindPython() (*Python, error) {
 		return &Python{Path: c, Kernels: kernels}, nil
 	}
 	return nil, fmt.Errorf("no Python with nbclient, nbformat and nbconvert found (tried %s); on Debian/Ubuntu run\n\tapt-get install -y --no-install-recommends %s\nor point %s at a Python that has them",
-		strings.Join(tried, ", "), AptPackages, PythonEnv)
+		strings.Join(tried, ", "), jupyterdeps.AptPackages, PythonEnv)
 }
 
 // HasKernel reports whether Jupyter, as seen by this Python, has the kernel.
