@@ -14,6 +14,7 @@ import (
 	"github.com/deepnrc/deepnrc/internal/jupyterdeps"
 	"github.com/deepnrc/deepnrc/internal/nbrun"
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // TestInstallRunUninstall installs the kernel into a temporary
@@ -75,7 +76,7 @@ func TestInstallRunUninstall(t *testing.T) {
 	var log strings.Builder
 	out := t.TempDir()
 	results, err := nbrun.Run(context.Background(), entries, nbrun.Options{
-		Out: out, Source: nbDir, Scale: nbrun.ScaleSmoke, Timeout: 5 * time.Minute, Python: py, Log: &log,
+		Out: out, Source: nbDir, Scale: scale.Smoke, Timeout: 5 * time.Minute, Python: py, Log: &log,
 	})
 	t.Logf("runner output:\n%s", log.String())
 	if !errors.Is(err, nbrun.ErrFailed) {

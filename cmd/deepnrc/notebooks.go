@@ -13,6 +13,7 @@ import (
 
 	"github.com/deepnrc/deepnrc/internal/nbrun"
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 func init() {
@@ -42,7 +43,7 @@ run executes the notebooks on the "deepnrc" Jupyter kernel (install it with
 NAME.log under --out, plus summary.json. It fails when a cell errors, a cell
 program panics or exits non-zero, or a notebook whose metadata has
 {"deepnrc": {"expects_svg": true}} shows no SVG. The scale reaches the
-notebooks as DEEPNRC_SCALE.
+notebooks as ` + scale.Env + `.
 
 strip removes outputs and execution counts in place; with --check it changes
 nothing and fails if any notebook has them (for CI).`
@@ -75,14 +76,15 @@ func runNotebooks(args []string, stdout, stderr io.Writer) error {
 		return listNotebooks(*dir, names, stdout)
 	case "run":
 		out := fs.String("out", "notebooks-out", "output directory for executed copies, HTML and logs (never inside --dir)")
-		scale := fs.String("scale", nbrun.ScaleQuick, "experiment scale passed as "+nbrun.ScaleEnv+": quick, paper or smoke")
+		scaleName := fs.String("scale", string(scale.Quick), "experiment scale passed as "+scale.Env+": quick, paper or smoke")
 		timeout := fs.Duration("timeout", 30*time.Minute, "time limit per notebook")
 		kernel := fs.String("kernel", ipynb.KernelName, "Jupyter kernel to run on")
 		names, err := parseInterleaved(fs, rest)
 		if err != nil {
 			return err
 		}
-		if err := nbrun.CheckScale(*scale); err != nil {
+		s, err := scale.Parse(*scaleName)
+		if err != nil {
 			return err
 		}
 		entries, err := nbrun.Discover(*dir, names)
@@ -94,9 +96,9 @@ func runNotebooks(args []string, stdout, stderr io.Writer) error {
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		fmt.Fprintf(stdout, "running %d notebook(s) at scale %s, output in %s\n", len(entries), *scale, *out)
+		fmt.Fprintf(stdout, "running %d notebook(s) at scale %s, output in %s\n", len(entries), s, *out)
 		_, err = nbrun.Run(ctx, entries, nbrun.Options{
-			Out: *out, Source: *dir, Scale: *scale, Timeout: *timeout, Kernel: *kernel, Log: stdout,
+			Out: *out, Source: *dir, Scale: s, Timeout: *timeout, Kernel: *kernel, Log: stdout,
 		})
 		return err
 	case "strip":

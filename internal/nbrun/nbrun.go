@@ -12,9 +12,9 @@
 // reports those as success), an unexecuted cell, or a missing SVG where the
 // notebook declares {"deepnrc": {"expects_svg": true}}.
 //
-// The experiment scale reaches the notebooks through the environment
-// variable DEEPNRC_SCALE (ScaleEnv), which the kernel and every cell program
-// inherit.
+// The experiment scale (package nrclib/scale) reaches the notebooks through
+// the environment variable scale.Env, which the kernel and every cell
+// program inherit.
 package nbrun
 
 import (
@@ -38,27 +38,8 @@ import (
 
 	"github.com/deepnrc/deepnrc/internal/jupyterdeps"
 	"github.com/deepnrc/deepnrc/internal/nbrun/ipynb"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
-
-// ScaleEnv is the environment variable that carries the experiment scale to
-// notebook code. Unset means ScaleQuick.
-const ScaleEnv = "DEEPNRC_SCALE"
-
-// Experiment scales a notebook run can ask for.
-const (
-	ScaleSmoke = "smoke" // the smallest run that exercises every code path (CI)
-	ScaleQuick = "quick" // minutes on a 2-core laptop; the default
-	ScalePaper = "paper" // the paper's hyperparameters
-)
-
-// CheckScale returns an error naming the valid scales unless s is one.
-func CheckScale(s string) error {
-	switch s {
-	case ScaleSmoke, ScaleQuick, ScalePaper:
-		return nil
-	}
-	return fmt.Errorf("unknown scale %q; use %s, %s or %s", s, ScaleQuick, ScalePaper, ScaleSmoke)
-}
 
 // PythonEnv names a Python interpreter to use instead of searching
 // /usr/bin/python3 and then python3 on PATH.
@@ -218,8 +199,9 @@ type Options struct {
 	Out string
 	// Source is the notebooks directory (used only to refuse an Out inside it).
 	Source string
-	// Scale is passed to the notebooks as DEEPNRC_SCALE; empty means ScaleQuick.
-	Scale string
+	// Scale is passed to the notebooks as scale.Env, in its canonical
+	// spelling (scale.Parse: any case; empty means scale.Quick).
+	Scale scale.Scale
 	// Timeout bounds each notebook's execution; 0 means 30 minutes.
 	Timeout time.Duration
 	// Kernel is the Jupyter kernel name; empty means "deepnrc".
@@ -255,11 +237,11 @@ type Result struct {
 
 // Summary is summary.json: the results of one Run.
 type Summary struct {
-	Scale   string    `json:"scale"`
-	Kernel  string    `json:"kernel"`
-	Started time.Time `json:"started"`
-	Results []*Result `json:"results"`
-	Failed  int       `json:"failed"`
+	Scale   scale.Scale `json:"scale"`
+	Kernel  string      `json:"kernel"`
+	Started time.Time   `json:"started"`
+	Results []*Result   `json:"results"`
+	Failed  int         `json:"failed"`
 }
 
 // ErrFailed is wrapped by Run's error when some notebook failed.
@@ -272,12 +254,11 @@ var ErrFailed = errors.New("notebook run failed")
 // run could not start (no Python with nbclient, kernel not installed, bad
 // options).
 func Run(ctx context.Context, entries []Entry, opt Options) ([]*Result, error) {
-	if opt.Scale == "" {
-		opt.Scale = ScaleQuick
-	}
-	if err := CheckScale(opt.Scale); err != nil {
+	s, err := scale.Parse(string(opt.Scale))
+	if err != nil {
 		return nil, err
 	}
+	opt.Scale = s
 	if opt.Timeout == 0 {
 		opt.Timeout = 30 * time.Minute
 	}
@@ -419,7 +400,7 @@ func runOne(ctx context.Context, py *Python, e Entry, out string, opt Options) (
 		"--pidfile", pidfile,
 		src)
 	cmd.Stdin = strings.NewReader(nbexecScript)
-	cmd.Env = append(withoutVar(os.Environ(), ScaleEnv), ScaleEnv+"="+opt.Scale)
+	cmd.Env = append(withoutVar(os.Environ(), scale.Env), scale.Env+"="+string(opt.Scale))
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = logf

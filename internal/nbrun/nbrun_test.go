@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 func touch(t *testing.T, p string) {
@@ -158,7 +160,7 @@ func TestRunPassingNotebook(t *testing.T) {
 	py, e := fakeSetup(t, "ok", "check-ok.ipynb")
 	out := t.TempDir()
 	var log strings.Builder
-	rs, err := Run(context.Background(), []Entry{e}, Options{Out: out, Scale: ScaleSmoke, Python: py, Log: &log})
+	rs, err := Run(context.Background(), []Entry{e}, Options{Out: out, Scale: scale.Smoke, Python: py, Log: &log})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, log.String())
 	}
@@ -174,7 +176,7 @@ func TestRunPassingNotebook(t *testing.T) {
 		t.Errorf("log %q does not contain %q", logText, want)
 	}
 	s := readSummary(t, out)
-	if s.Failed != 0 || len(s.Results) != 1 || !s.Results[0].OK || s.Scale != ScaleSmoke {
+	if s.Failed != 0 || len(s.Results) != 1 || !s.Results[0].OK || s.Scale != scale.Smoke {
 		t.Errorf("summary %+v", s)
 	}
 	if !strings.HasPrefix(log.String(), "ok   sub/nb") {
@@ -281,13 +283,22 @@ func TestEmbeddedScriptParses(t *testing.T) {
 	}
 }
 
-func TestCheckScale(t *testing.T) {
-	for _, s := range []string{ScaleQuick, ScalePaper, ScaleSmoke} {
-		if err := CheckScale(s); err != nil {
-			t.Errorf("CheckScale(%q) = %v", s, err)
+// A scale in any spelling reaches the notebooks canonical (scale.Parse), so
+// that every notebook reads the same name; "" means quick.
+func TestRunPassesCanonicalScale(t *testing.T) {
+	for in, want := range map[scale.Scale]scale.Scale{" Smoke": scale.Smoke, "PAPER": scale.Paper, "": scale.Quick} {
+		py, e := fakeSetup(t, "ok", "check-ok.ipynb")
+		out := t.TempDir()
+		rs, err := Run(context.Background(), []Entry{e}, Options{Out: out, Scale: in, Python: py})
+		if err != nil {
+			t.Fatalf("Run(scale %q): %v", in, err)
 		}
-	}
-	if err := CheckScale("Quick"); err == nil {
-		t.Error("CheckScale accepted Quick")
+		logText, _ := os.ReadFile(rs[0].Log)
+		if !strings.Contains(string(logText), "scale="+string(want)+" ") {
+			t.Errorf("scale %q: the notebook saw %q, want scale=%s", in, logText, want)
+		}
+		if s := readSummary(t, out); s.Scale != want {
+			t.Errorf("scale %q: summary says %q, want %q", in, s.Scale, want)
+		}
 	}
 }
