@@ -1,6 +1,8 @@
 package tour
 
 import (
+	"fmt"
+
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/plot"
 	gplot "gonum.org/v1/plot"
@@ -38,8 +40,9 @@ func (r *Result) SweepFigure() (*plot.Figure, error) {
 	var row []*gplot.Plot
 	for _, metric := range []string{nrc.MetricNoise, nrc.MetricWHAlignment, nrc.MetricStableRankW} {
 		s := plot.PanelSpec{Metric: metric}
-		for _, run := range r.Runs {
-			s.Curves = append(s.Curves, plot.Curve{Label: "λ " + run[len("wd="):], Metric: metric, Runs: []string{run}, Highlight: run == r.Main})
+		for i, run := range r.Runs {
+			label := fmt.Sprintf("λ %g", r.Settings.Specs[i].Train.WeightDecay)
+			s.Curves = append(s.Curves, plot.Curve{Label: label, Metric: metric, Runs: []string{run}, Highlight: run == r.Main})
 		}
 		p, err := plot.AcrossLayers(r.Records, s)
 		if err != nil {

@@ -1,136 +1,133 @@
 // Package tour is the small end-to-end example behind notebooks/00-tour.ipynb:
 // a bias-free MLP trained on the Swimmer data with and without weight
 // decay, measured in every layer, and drawn with every plot type deepnrc
-// has. At quick scale both runs take well under a minute on 2 cores; the run
-// store makes every later call return at once.
+// has. The runs are declared as runs.Spec values and trained by a
+// runs.Runner, like every other run of deepnrc. At quick scale both runs
+// take well under a minute on 2 cores; the run store makes every later call
+// return at once.
 package tour
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
-	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
-	"github.com/deepnrc/deepnrc/nrclib/stats"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
-// ScaleEnv names the environment variable that selects the scale: "quick"
-// (the default), "smoke" (a few seconds, for CI) or "paper" (the paper's
-// Swimmer network and schedule).
-const ScaleEnv = "DEEPNRC_SCALE"
+// WeightDecays are the weight decays of the tour's runs: the first is the
+// main, well-tuned run; the others are drawn against it.
+var WeightDecays = []float64{5e-3, 0}
 
-// Settings are the tour's network and training choices at one scale.
+// gammaPoints is the number of γ values the last-layer NRC3 is scanned at.
+const gammaPoints = 1000
+
+// Settings are the tour's runs at one scale.
 type Settings struct {
-	Scale  string
-	Width  int
-	Layers int
-	Epochs int
-	Batch  int
-	LR     float64
-	// WeightDecays lists the runs: the first is the main, well-tuned one;
-	// the others are drawn against it in the weight-decay overlay.
-	WeightDecays []float64
-	Seed         int64
+	// Scale is the size the runs were chosen for.
+	Scale scale.Scale
+	// Specs declare the runs, one per weight decay of WeightDecays: the
+	// first is the main run; the others differ from it only in weight
+	// decay and are drawn against it in the weight-decay overlay.
+	Specs []runs.Spec
 }
 
-// ForScale returns the settings of a scale ("" means quick).
-func ForScale(scale string) (Settings, error) {
-	switch scale {
-	case "", "quick":
-		return Settings{Scale: "quick", Width: 64, Layers: 6, Epochs: 150, Batch: 64, LR: 0.05, WeightDecays: []float64{5e-3, 0}, Seed: 1}, nil
-	case "smoke":
-		return Settings{Scale: "smoke", Width: 32, Layers: 4, Epochs: 20, Batch: 64, LR: 0.05, WeightDecays: []float64{5e-3, 0}, Seed: 1}, nil
-	case "paper":
-		return Settings{Scale: "paper", Width: 256, Layers: 8, Epochs: 1000, Batch: 128, LR: 0.1, WeightDecays: []float64{5e-3, 0}, Seed: 1}, nil
+// ForScale returns the tour's runs at scale s: a bias-free MLP on Swimmer
+// (width 32, 64 or 256 and 4, 6 or 8 layers; 20, 150 or 1000 epochs at
+// smoke, quick or paper scale; paper is the paper's Swimmer network and
+// schedule), trained with SGD and measured with the last layer's state
+// kept for its NRC3 (train.Measure.LastLayer).
+func ForScale(s scale.Scale) Settings {
+	cfg := train.DefaultConfig(scale.Pick(s, 20, 150, 1000))
+	cfg.BatchSize = scale.Pick(s, 64, 64, 128)
+	cfg.LearningRate = scale.Pick(s, 0.05, 0.05, 0.1)
+	cfg.Seed = 1
+	main := runs.Spec{
+		Dataset: "swimmer",
+		Model:   runs.Model{MLP: &runs.MLP{Hidden: scale.Pick(s, 32, 64, 256), Layers: scale.Pick(s, 4, 6, 8)}},
+		Train:   cfg,
+		Measure: train.Measure{LastLayer: true},
 	}
-	return Settings{}, fmt.Errorf("tour: unknown scale %q: use quick, smoke or paper", scale)
+	set := Settings{Scale: s}
+	for _, wd := range WeightDecays {
+		spec := main
+		spec.Train.WeightDecay = wd
+		set.Specs = append(set.Specs, spec)
+	}
+	return set
 }
 
-// FromEnv returns the settings of the scale named by $DEEPNRC_SCALE.
-func FromEnv() (Settings, error) { return ForScale(os.Getenv(ScaleEnv)) }
-
-// Dataset loads the Swimmer data: the real files when present in the data
-// directory, else the simulated data deepnrc ships (Dataset.Kind says
-// which).
-func Dataset() (*data.Dataset, error) { return data.Load("swimmer", data.Options{}) }
-
-// Model returns the tour's bias-free MLP for a dataset.
-func (s Settings) Model(ds *data.Dataset) (*model.MLP, error) {
-	return model.NewMLP(model.MLPConfig{InputDim: ds.InputSize(), Hidden: s.Width, Targets: ds.TargetDim, Layers: s.Layers})
+// FromEnv returns the tour's runs at the scale named by the environment
+// variable scale.Env (quick when unset).
+func FromEnv() (Settings, error) {
+	s, err := scale.FromEnv()
+	if err != nil {
+		return Settings{}, fmt.Errorf("tour: %w", err)
+	}
+	return ForScale(s), nil
 }
+
+// Main returns the main run's declaration.
+func (s Settings) Main() *runs.Spec { return &s.Specs[0] }
 
 // RunName labels the run with weight decay wd.
 func RunName(wd float64) string { return fmt.Sprintf("wd=%g", wd) }
 
-// Job returns the training job of the run with weight decay wd.
-func (s Settings) Job(ds *data.Dataset, wd float64) (train.Job, error) {
-	m, err := s.Model(ds)
-	if err != nil {
-		return train.Job{}, err
-	}
-	cfg := train.DefaultConfig(s.Epochs)
-	cfg.BatchSize, cfg.LearningRate, cfg.WeightDecay, cfg.Seed = s.Batch, s.LR, wd, s.Seed
-	return train.Job{Name: RunName(wd), Model: m, Data: ds, DataOptions: "swimmer", Config: cfg}, nil
-}
-
 // Result holds every run of the tour.
 type Result struct {
 	Settings Settings
-	Data     *data.Dataset
-	// Records of all runs, long format; Main is the well-tuned run's name.
-	Records []nrc.Record
+	// Data is the dataset the runs were trained on.
+	Data *data.Dataset
+	// Records of all runs, long format; Main is the main run's name and
+	// Runs every run's, in Settings.Specs order.
+	Records nrc.Results
 	Main    string
 	Runs    []string
-	// Keys are the runs' store keys, in Runs order.
-	Keys  []string
-	Store *train.Store
+	// Trained are the finished runs, in Runs order: store keys and the
+	// main run's last-layer states (Trained[0].Result.LastLayer).
+	Trained []runs.Trained
 }
 
-// Run trains (or loads from the run store) every run of the tour,
-// reporting progress to p (nil for none).
+// Run trains (or loads from the run store) every run of s with a
+// runs.Runner on the default store, reporting progress to p (nil for
+// none).
 func Run(ctx context.Context, s Settings, p train.Progress) (*Result, error) {
-	ds, err := Dataset()
-	if err != nil {
-		return nil, err
+	if len(s.Specs) == 0 {
+		return nil, errors.New("tour: no runs to train; get the settings from ForScale or FromEnv")
 	}
-	dir, err := train.DefaultStoreDir()
-	if err != nil {
-		return nil, err
+	var opt runs.Options
+	if p != nil {
+		opt.Progress = func(string) train.Progress { return p }
 	}
-	store, err := train.OpenStore(dir)
+	runner, err := runs.NewRunner(opt)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("tour: %w", err)
 	}
-	res := &Result{Settings: s, Data: ds, Store: store, Main: RunName(s.WeightDecays[0])}
-	for _, wd := range s.WeightDecays {
-		job, err := s.Job(ds, wd)
+	res := &Result{Settings: s, Main: RunName(s.Specs[0].Train.WeightDecay)}
+	for i := range s.Specs {
+		name := RunName(s.Specs[i].Train.WeightDecay)
+		done, err := runner.Train(ctx, &s.Specs[i], name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("tour: %w", err)
 		}
-		r, err := train.Run(ctx, job, train.Options{Store: store, Progress: p})
-		if err != nil {
-			return nil, fmt.Errorf("tour: run %s: %w", job.Name, err)
+		for _, t := range done {
+			res.Records = append(res.Records, t.Result.Records...)
+			res.Trained = append(res.Trained, t)
 		}
-		res.Records = append(res.Records, r.Records...)
-		res.Runs = append(res.Runs, job.Name)
-		res.Keys = append(res.Keys, r.Key)
+		res.Runs = append(res.Runs, name)
+		res.Data = done[0].Data
 	}
 	return res, nil
 }
 
-// FinalEpoch returns the last epoch at which run was measured.
-func (r *Result) FinalEpoch(run string) int {
-	last := 0
-	for _, rec := range r.Records {
-		if rec.Run == run && rec.Metric == nrc.MetricNoise && rec.Epoch > last {
-			last = rec.Epoch
-		}
-	}
-	return last
+// FinalEpoch returns the last epoch at which run was measured (the final
+// epoch of its noise component, nrc.Results.FinalEpoch).
+func (r *Result) FinalEpoch(run string) (int, error) {
+	return r.Records.FinalEpoch(run, nrc.MetricNoise)
 }
 
 // FirstCollapsed applies the default collapse rule to run's final
@@ -140,29 +137,22 @@ func (r *Result) FirstCollapsed(run string) string {
 }
 
 // LastLayerGamma scans the last-layer NRC3 of Andriopoulos et al. over
-// γ ∈ [0, λ_min] for the main run's final weights (loaded from the run
-// store) and the training targets' covariance.
+// γ ∈ [0, λ_min] for the main run's final measurement: the last layer's
+// W·Wᵀ and the training targets' Σ_Y that the run kept
+// (train.Result.LastLayer).
 func (r *Result) LastLayerGamma() (*nrc.GammaSearch, error) {
-	if len(r.Keys) == 0 {
+	if len(r.Trained) == 0 {
 		return nil, errors.New("tour: no runs")
 	}
-	ctx, _, err := r.Store.LoadContext(r.Keys[0])
-	if err != nil {
-		return nil, err
+	states := r.Trained[0].Result.LastLayer
+	if len(states) == 0 {
+		return nil, fmt.Errorf("tour: run %s kept no last-layer states; declare it with Measure: train.Measure{LastLayer: true}", r.Main)
 	}
-	m, err := r.Settings.Model(r.Data)
-	if err != nil {
-		return nil, err
+	final := states[0]
+	for _, st := range states[1:] {
+		if st.Epoch > final.Epoch {
+			final = st
+		}
 	}
-	ws, err := m.Weights(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t := r.Data.TargetDim
-	ys := stats.New(1, t)
-	zeros := make([]float32, r.Data.Train.N)
-	if err := ys.AddFloat32(zeros, r.Data.Train.Y, r.Data.Train.N); err != nil {
-		return nil, err
-	}
-	return nrc.SearchGamma(ws[len(ws)-1], ys.CovY(), 1000)
+	return final.SearchGamma(gammaPoints)
 }
