@@ -3,6 +3,7 @@ package exercise
 import (
 	"testing"
 
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -11,7 +12,7 @@ import (
 // benchmarks train each exercise's runs from an empty store at quick scale.
 
 func benchRuns(b *testing.B, runs func(bool) (int, error)) {
-	b.Setenv(ScaleEnv, "quick")
+	b.Setenv(scale.Env, "quick")
 	for b.Loop() {
 		b.StopTimer()
 		b.Setenv(train.EnvStoreDir, b.TempDir())

@@ -6,6 +6,8 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // GivenRunName is the run name of exercise (b).
@@ -17,24 +19,31 @@ const StrictNoiseMax = 0.1
 // givenSize is the quick-scale size of the run of exercise (b).
 var givenSize = size{n: 2000, epochs: 120}
 
-// GivenRun trains (or loads from the run store) the run of exercise (b):
-// a 6-layer MLP of width 64 on the Hopper stand-in (t = 3), weight decay
-// 1e-3, measured at its final epoch. It returns the long-format records
+// GivenSpec declares the run of exercise (b) at scale s: a 6-layer MLP of
+// width 64 on the offline stand-in for Hopper, weight decay 1e-3, measured
+// at its final epoch.
+func GivenSpec(s scale.Scale) runs.Spec {
+	sz := givenSize.at(s)
+	spec := mlpSpec(6, sz.epochs, 1e-3)
+	spec.Dataset, spec.Data = "hopper", data.Options{Source: data.SourceStandIn, N: sz.n}
+	return spec
+}
+
+// GivenRun trains (or loads from the run store) the run of exercise (b)
+// (GivenSpec) at the current scale and returns its long-format records
 // under the run name GivenRunName.
 func GivenRun() ([]nrc.Record, error) { return givenRun(true) }
 
 func givenRun(progress bool) ([]nrc.Record, error) {
-	sz, err := scaled(givenSize)
+	s, err := currentScale()
 	if err != nil {
 		return nil, err
 	}
-	opt := data.Options{Source: data.SourceStandIn, N: sz.n}
-	ds, err := data.Load("hopper", opt)
+	r, err := newRunner(progress)
 	if err != nil {
 		return nil, err
 	}
-	r := mlpRun{name: GivenRunName, ds: ds, dsOpts: opt, layers: 6, hidden: 64, cfg: baseConfig(sz.epochs, 1e-3)}
-	return r.run(progress)
+	return trainRecords(r, GivenSpec(s), GivenRunName)
 }
 
 // LayerValues returns the per-layer values of metric for run at the run's

@@ -26,7 +26,9 @@
 // cell's program exit with status 1, which the notebook runner reports as a
 // failure, so CI proves that every reference solution passes.
 //
-// Scales: the runs read DEEPNRC_SCALE (smoke, quick or paper; unset means
-// quick). Every exercise notebook finishes in well under two minutes at
+// Each run is declared as a runs.Spec (GivenSpec, SweepSpec,
+// CalibrationSpec) and trained by a runs.Runner on the default run store.
+// Scales: the runs read scale.Env (smoke, quick or paper, in any case;
+// unset means quick). Every exercise notebook finishes in well under two minutes at
 // quick scale on two CPU cores; paper scale trains longer.
 package exercise

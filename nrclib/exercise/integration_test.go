@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -16,7 +17,7 @@ func TestGivenRunTrainsAndCaches(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a small network (a few seconds)")
 	}
-	t.Setenv(ScaleEnv, "smoke")
+	t.Setenv(scale.Env, "smoke")
 	t.Setenv(train.EnvStoreDir, t.TempDir())
 	first, err := givenRun(false)
 	if err != nil {

@@ -3,10 +3,11 @@ package exercise
 import (
 	"fmt"
 
-	"github.com/deepnrc/deepnrc/nrclib/train"
-
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
 // UnseenRunName is the run name of the unseen task of exercise (d).
@@ -20,14 +21,32 @@ func CalibrationRunName(r int) string { return fmt.Sprintf("r=%d", r) }
 // them fully too (four runs of about 8 s each on two cores).
 var rankSize = size{n: 2000, epochs: 100, fullAtSmoke: true}
 
-// rankRun is the training run of exercise (d) on ds: a 5-layer MLP of width
-// 64, weight decay 1e-3, with the metrics' signal rank k = 1, recording the
-// top principal components' explained variance at every probe.
-func rankRun(name string, ds *data.Dataset, dsOpts any, epochs int) mlpRun {
-	cfg := baseConfig(epochs, 1e-3)
-	cfg.Rank = 1
-	return mlpRun{name: name, ds: ds, dsOpts: dsOpts, layers: 5, hidden: 64,
-		cfg: cfg, measure: train.Measure{Spectrum: LowRankTargetDim}}
+// rankSpec declares a run of exercise (d) on the low-rank task that task
+// builds (key describes it): a 5-layer MLP of width 64, weight decay 1e-3,
+// with the metrics' signal rank k = 1, recording the top principal
+// components' explained variance at every probe.
+func rankSpec(epochs int, task func() (*data.Dataset, error), key any) runs.Spec {
+	spec := mlpSpec(5, epochs, 1e-3)
+	spec.Train.Rank = 1
+	spec.Measure = train.Measure{Spectrum: LowRankTargetDim}
+	spec.Make, spec.MakeKey = task, key
+	return spec
+}
+
+// CalibrationSpec declares the run of exercise (d) on the calibration task
+// of known rank r (KnownRankTask) at scale s.
+func CalibrationSpec(s scale.Scale, r int) runs.Spec {
+	sz := rankSize.at(s)
+	return rankSpec(sz.epochs, func() (*data.Dataset, error) { return KnownRankTask(r, sz.n) },
+		map[string]any{"task": "known", "r": r, "n": sz.n})
+}
+
+// unseenSpec declares the run of exercise (d) on the unseen task of seed
+// (HiddenTask) at scale s.
+func unseenSpec(s scale.Scale, seed uint64) runs.Spec {
+	sz := rankSize.at(s)
+	return rankSpec(sz.epochs, func() (*data.Dataset, error) { return HiddenTask(seed, sz.n) },
+		map[string]any{"task": "unseen", "seed": seed, "n": sz.n})
 }
 
 // CalibrationRuns trains (or loads from the run store) the network of
@@ -39,17 +58,17 @@ func CalibrationRuns() ([]nrc.Record, error) {
 }
 
 func calibrationRuns(progress bool) ([]nrc.Record, error) {
-	sz, err := scaled(rankSize)
+	s, err := currentScale()
+	if err != nil {
+		return nil, err
+	}
+	runner, err := newRunner(progress)
 	if err != nil {
 		return nil, err
 	}
 	var all []nrc.Record
 	for _, r := range CalibrationRanks {
-		ds, err := KnownRankTask(r, sz.n)
-		if err != nil {
-			return nil, err
-		}
-		recs, err := rankRun(CalibrationRunName(r), ds, map[string]any{"task": "known", "r": r, "n": sz.n}, sz.epochs).run(progress)
+		recs, err := trainRecords(runner, CalibrationSpec(s, r), CalibrationRunName(r))
 		if err != nil {
 			return nil, err
 		}
@@ -83,15 +102,15 @@ func unseenRun(progress bool) ([]nrc.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	sz, err := scaled(rankSize)
+	s, err := currentScale()
 	if err != nil {
 		return nil, err
 	}
-	ds, err := HiddenTask(seed, sz.n)
+	runner, err := newRunner(progress)
 	if err != nil {
 		return nil, err
 	}
-	return rankRun(UnseenRunName, ds, map[string]any{"task": "unseen", "seed": seed, "n": sz.n}, sz.epochs).run(progress)
+	return trainRecords(runner, unseenSpec(s, seed), UnseenRunName)
 }
 
 // loadUnseen returns the records the hints of exercise (d) read; tests

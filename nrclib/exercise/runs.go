@@ -6,24 +6,19 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/deepnrc/deepnrc/nrclib/data"
-	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
-// Environment variables read by the exercise runs.
-const (
-	// ScaleEnv selects the size of the runs: smoke, quick (the default) or
-	// paper. It is the variable every deepnrc notebook reads.
-	ScaleEnv = "DEEPNRC_SCALE"
-	// SeedEnv is the exercise seed (a non-negative integer; unset means 1).
-	// Teachers give each group its own seed so that the unseen task of
-	// exercise (d) differs between groups.
-	SeedEnv = "DEEPNRC_EXERCISE_SEED"
-)
+// SeedEnv is the environment variable holding the exercise seed (a
+// non-negative integer; unset means 1). Teachers give each group its own
+// seed so that the unseen task of exercise (d) differs between groups. The
+// size of the runs comes from scale.Env, as for every deepnrc notebook.
+const SeedEnv = "DEEPNRC_EXERCISE_SEED"
 
-// size is the scale-dependent size of a run.
+// size is the quick-scale size of an exercise's runs.
 type size struct {
 	n      int // samples, train + test
 	epochs int
@@ -32,24 +27,35 @@ type size struct {
 	fullAtSmoke bool
 }
 
-// scaled returns the size for the current scale: quick is the base size;
-// smoke uses half the samples and a quarter of the epochs (CI's check that
-// everything runs) unless the base is fullAtSmoke; paper trains three times
-// longer on 2.5× the samples.
-func scaled(base size) (size, error) {
-	switch s := os.Getenv(ScaleEnv); s {
-	case "", "quick":
-		return base, nil
-	case "smoke":
-		if base.fullAtSmoke {
-			return base, nil
-		}
-		return size{n: base.n / 2, epochs: max(base.epochs/4, 5)}, nil
-	case "paper":
-		return size{n: base.n * 5 / 2, epochs: base.epochs * 3, fullAtSmoke: base.fullAtSmoke}, nil
-	default:
-		return size{}, fmt.Errorf("exercise: %s=%q is not a scale; use smoke, quick or paper", ScaleEnv, s)
+// at returns the size at scale s: quick is the base size; smoke uses half
+// the samples and a quarter of the epochs (CI's check that everything runs)
+// unless the base is fullAtSmoke; paper trains three times longer on 2.5×
+// the samples.
+func (b size) at(s scale.Scale) size {
+	smoke := size{n: b.n / 2, epochs: max(b.epochs/4, 5)}
+	if b.fullAtSmoke {
+		smoke = b
 	}
+	return scale.Pick(s, smoke, b, size{n: b.n * 5 / 2, epochs: b.epochs * 3, fullAtSmoke: b.fullAtSmoke})
+}
+
+// currentScale is the scale named by scale.Env, with the notebook's way
+// to fix a bad value.
+func currentScale() (scale.Scale, error) {
+	s, err := scale.FromEnv()
+	if err != nil {
+		return "", fmt.Errorf("exercise: %w; in a notebook set it with `%%env %s=quick` (smoke, quick or paper)", err, scale.Env)
+	}
+	return s, nil
+}
+
+// scaled returns base at the current scale.
+func scaled(base size) (size, error) {
+	s, err := currentScale()
+	if err != nil {
+		return size{}, err
+	}
+	return base.at(s), nil
 }
 
 // Seed returns the exercise seed from DEEPNRC_EXERCISE_SEED (1 when unset).
@@ -65,46 +71,45 @@ func Seed() (uint64, error) {
 	return v, nil
 }
 
-// mlpRun is one training run of an exercise.
-type mlpRun struct {
-	name    string
-	ds      *data.Dataset
-	dsOpts  any
-	layers  int
-	hidden  int
-	cfg     train.Config
-	measure train.Measure
-}
+// width is the hidden width of every exercise network.
+const width = 64
 
-// baseConfig is the optimiser setting shared by the exercise runs.
-func baseConfig(epochs int, wd float64) train.Config {
+// mlpSpec declares an exercise run without its data: a bias-free MLP of
+// the given number of layers and the hidden width width, trained for epochs with SGD
+// (batch 64, learning rate 0.05, weight decay wd, the trainer's default
+// momentum and schedule) and measured at its final epoch only.
+func mlpSpec(layers, epochs int, wd float64) runs.Spec {
 	cfg := train.DefaultConfig(epochs)
 	cfg.BatchSize = 64
 	cfg.LearningRate = 0.05
 	cfg.WeightDecay = wd
 	cfg.MeasureEpochs = []int{} // the final epoch only
-	return cfg
+	return runs.Spec{Model: runs.Model{MLP: &runs.MLP{Hidden: width, Layers: layers}}, Train: cfg}
 }
 
-// run trains r (or loads it from the store) and returns its records.
-func (r mlpRun) run(progress bool) ([]nrc.Record, error) {
-	m, err := model.NewMLP(model.MLPConfig{InputDim: r.ds.InputSize(), Hidden: r.hidden, Targets: r.ds.TargetDim, Layers: r.layers})
-	if err != nil {
-		return nil, err
-	}
-	st, err := train.OpenDefaultStore()
-	if err != nil {
-		return nil, fmt.Errorf("exercise: run %s: %w", r.name, err)
-	}
-	opt := train.Options{Store: st}
+// newRunner returns a runner on the default run store, showing each run's
+// progress on stderr when progress is set. A store that cannot be opened
+// is an error.
+func newRunner(progress bool) (*runs.Runner, error) {
+	var opt runs.Options
 	if progress {
-		opt.Progress = train.NewProgress(os.Stderr)
+		opt.Progress = func(string) train.Progress { return train.NewProgress(os.Stderr) }
 	}
-	res, err := train.Run(context.Background(), train.Job{Name: r.name, Model: m, Data: r.ds, DataOptions: r.dsOpts, Config: r.cfg, Measure: r.measure}, opt)
+	r, err := runs.NewRunner(opt)
 	if err != nil {
-		return nil, fmt.Errorf("exercise: run %s: %w", r.name, err)
+		return nil, fmt.Errorf("exercise: %w", err)
 	}
-	return res.Records, nil
+	return r, nil
+}
+
+// trainRecords trains spec under name with r (or loads it from the store)
+// and returns its records.
+func trainRecords(r *runs.Runner, spec runs.Spec, name string) ([]nrc.Record, error) {
+	done, err := r.Train(context.Background(), &spec, name)
+	if err != nil {
+		return nil, fmt.Errorf("exercise: %w", err)
+	}
+	return done[0].Result.Records, nil
 }
 
 // EVRMetric names the record holding the share of a layer's variance

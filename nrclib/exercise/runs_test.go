@@ -3,10 +3,14 @@ package exercise
 import (
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
 // layerRecords builds records of one run at one epoch, one value per layer
@@ -205,13 +209,13 @@ func TestWeightDecayChecks(t *testing.T) {
 
 func TestScaleAndSeed(t *testing.T) {
 	base := size{n: 2000, epochs: 100}
-	for env, want := range map[string]size{"": base, "quick": base, "smoke": {n: 1000, epochs: 25}, "paper": {n: 5000, epochs: 300}} {
-		t.Setenv(ScaleEnv, env)
+	for env, want := range map[string]size{"": base, "quick": base, "Quick": base, "smoke": {n: 1000, epochs: 25}, " SMOKE ": {n: 1000, epochs: 25}, "paper": {n: 5000, epochs: 300}} {
+		t.Setenv(scale.Env, env)
 		if got, err := scaled(base); err != nil || got != want {
-			t.Errorf("%s=%q: %+v, %v; want %+v", ScaleEnv, env, got, err, want)
+			t.Errorf("%s=%q: %+v, %v; want %+v", scale.Env, env, got, err, want)
 		}
 	}
-	t.Setenv(ScaleEnv, "huge")
+	t.Setenv(scale.Env, "huge")
 	if _, err := scaled(base); err == nil || !strings.Contains(err.Error(), "smoke, quick or paper") {
 		t.Errorf("bad scale: %v", err)
 	}
@@ -225,5 +229,55 @@ func TestScaleAndSeed(t *testing.T) {
 	}
 	if r := Evaluate("d1-rank", 3); r.OK() || !strings.Contains(r.Message, SeedEnv) {
 		t.Errorf("d1 with a bad seed: %s", r)
+	}
+}
+
+// The run declarations: each validates, is sized by the scale, and keeps
+// the settings the exercises' text and checks rely on.
+func TestSpecs(t *testing.T) {
+	for _, sc := range scale.All() {
+		given, sweep, calib := GivenSpec(sc), SweepSpec(sc, 5e-3), CalibrationSpec(sc, 2)
+		for _, sp := range []runs.Spec{given, sweep, calib} {
+			if err := sp.Validate(); err != nil {
+				t.Errorf("%s: %v", sc, err)
+			}
+		}
+		if given.Model.MLP.Layers != 6 || given.Model.MLP.Hidden != width || given.Train.WeightDecay != 1e-3 || given.Dataset != "hopper" {
+			t.Errorf("%s given spec %+v", sc, given)
+		}
+		if want := givenSize.at(sc); given.Data.N != want.n || given.Train.Epochs != want.epochs {
+			t.Errorf("%s given: N %d, %d epochs; want %+v", sc, given.Data.N, given.Train.Epochs, want)
+		}
+		if sweep.Train.Rank != sweepRank || sweep.Train.WeightDecay != 5e-3 || sweep.Dataset != "synthetic-fig3" {
+			t.Errorf("%s sweep spec %+v", sc, sweep)
+		}
+		if calib.Model.MLP.Layers != 5 || calib.Train.Rank != 1 || calib.Measure.Spectrum != LowRankTargetDim {
+			t.Errorf("%s calibration spec %+v", sc, calib)
+		}
+		ds, err := calib.Make()
+		if err != nil || ds.TargetDim != LowRankTargetDim || ds.Train.N+ds.Test.N != rankSize.at(sc).n {
+			t.Errorf("%s calibration task: %v", sc, err)
+		}
+	}
+	if a, b := unseenSpec(scale.Quick, 1), unseenSpec(scale.Quick, 2); fmt.Sprint(a.MakeKey) == fmt.Sprint(b.MakeKey) {
+		t.Errorf("two seeds share the data key %v", a.MakeKey)
+	}
+}
+
+// A run store that cannot be opened is an error of every run, never a
+// silent run in memory.
+func TestStoreErrorIsReturned(t *testing.T) {
+	file := t.TempDir() + "/not-a-dir"
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(train.EnvStoreDir, file)
+	t.Setenv(scale.Env, "smoke")
+	for name, run := range map[string]func(bool) ([]nrc.Record, error){
+		"given": givenRun, "sweep": weightDecaySweep, "calibration": calibrationRuns, "unseen": unseenRun,
+	} {
+		if recs, err := run(false); err == nil || !strings.Contains(err.Error(), "run store") {
+			t.Errorf("%s with an unusable store: %d records, err %v", name, len(recs), err)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
 
 // SweepLambdas are the weight decays of exercise (c), smallest first.
@@ -22,28 +24,35 @@ var sweepSize = size{n: 2000, epochs: 100}
 // r = 2 of the synthetic task.
 const sweepRank = 2
 
+// SweepSpec declares the sweep's run with weight decay lambda at scale s:
+// a 6-layer MLP of width 64 on the paper's synthetic task (t = 10,
+// intrinsic rank r = 2, metrics with k = r), measured at its final epoch.
+func SweepSpec(s scale.Scale, lambda float64) runs.Spec {
+	sz := sweepSize.at(s)
+	spec := mlpSpec(6, sz.epochs, lambda)
+	spec.Train.Rank = sweepRank
+	spec.Dataset, spec.Data = "synthetic-fig3", data.Options{Source: data.SourceStandIn, N: sz.n}
+	return spec
+}
+
 // WeightDecaySweep trains (or loads from the run store) the runs of exercise
-// (c): a 6-layer MLP of width 64 on the paper's synthetic task (t = 10,
-// intrinsic rank r = 2, metrics with k = r), once per weight decay of
+// (c) at the current scale: SweepSpec once per weight decay of
 // SweepLambdas, everything else equal. It returns the records of all runs,
 // named SweepRunName(λ).
 func WeightDecaySweep() ([]nrc.Record, error) { return weightDecaySweep(true) }
 
 func weightDecaySweep(progress bool) ([]nrc.Record, error) {
-	sz, err := scaled(sweepSize)
+	s, err := currentScale()
 	if err != nil {
 		return nil, err
 	}
-	opt := data.Options{Source: data.SourceStandIn, N: sz.n}
-	ds, err := data.Load("synthetic-fig3", opt)
+	r, err := newRunner(progress)
 	if err != nil {
 		return nil, err
 	}
 	var all []nrc.Record
 	for _, wd := range SweepLambdas {
-		cfg := baseConfig(sz.epochs, wd)
-		cfg.Rank = sweepRank
-		recs, err := mlpRun{name: SweepRunName(wd), ds: ds, dsOpts: opt, layers: 6, hidden: 64, cfg: cfg}.run(progress)
+		recs, err := trainRecords(r, SweepSpec(s, wd), SweepRunName(wd))
 		if err != nil {
 			return nil, err
 		}
