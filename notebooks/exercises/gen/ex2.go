@@ -1,7 +1,23 @@
 package main
 
-// Exercise (b): the first collapsed layer of a given run.
-func exFirstCollapsed() notebookPair {
+import (
+	"fmt"
+
+	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/exercise"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+)
+
+// Exercise (b): the first collapsed layer of a given run. The run is
+// described from its declaration (exercise.GivenSpec) and its data.
+func exFirstCollapsed() (notebookPair, error) {
+	spec := exercise.GivenSpec(scale.Quick)
+	ds, err := data.Load(spec.Dataset, spec.Data)
+	if err != nil {
+		return notebookPair{}, fmt.Errorf("exercise 2: %w", err)
+	}
+	run := fmt.Sprintf("A %s, trained with SGD and weight decay %g on the offline %s: %d inputs, t = %d targets",
+		spec.Model, spec.Train.WeightDecay, ds.Kind(), ds.InputSize(), ds.TargetDim)
 	return notebookPair{
 		file:   "02-first-collapsed",
 		title:  "Exercise 2: the first collapsed layer",
@@ -18,8 +34,7 @@ rule explicit (` + "`nrc.DefaultRule()`" + `): a layer **qualifies** when its no
 its linear CKA with the targets is at least 0.5; the first collapsed layer is the first layer from which
 **every** later probe qualifies too (collapse persists to the output).
 
-**The run.** A 6-layer bias-free MLP of width 64, trained on the offline stand-in for Hopper (11 inputs,
-t = 3 targets) with SGD, weight decay 1e-3, and measured at its last epoch. Probe fc1 is the input X itself;
+**The run.** ` + run + `. It is measured at its last epoch. Probe fc1 is the input X itself;
 fc_k is the input of the k-th linear layer.
 
 **Time:** about 20 minutes; the training cell takes about 20 s on two cores the first time, and is read back
@@ -148,7 +163,7 @@ exercise.Check("b3-strict", firstCollapsed(recs, exercise.StrictRule()))`),
 Write two or three sentences in this cell: where does this network collapse, which metric decides it, and how
 would the answer move if the thresholds changed? Compare with the paper: in its 8-layer MLPs the NRC
 conditions hold together in about the last 3–4 probes, from mid-network (fc5; the paper's Hopper line sits at
-fc5). Does this 6-layer network fit that picture?`),
+fc5). Does this ` + fmt.Sprint(spec.Model.MLP.Layers) + `-layer network fit that picture?`),
 		},
-	}
+	}, nil
 }

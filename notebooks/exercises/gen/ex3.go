@@ -1,7 +1,26 @@
 package main
 
-// Exercise (c): weight decay — predict, run, explain.
-func exWeightDecay() notebookPair {
+import (
+	"fmt"
+
+	"github.com/deepnrc/deepnrc/nrclib/data"
+	"github.com/deepnrc/deepnrc/nrclib/exercise"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+)
+
+// Exercise (c): weight decay — predict, run, explain. The runs are
+// described from their declaration (exercise.SweepSpec) and their data.
+func exWeightDecay() (notebookPair, error) {
+	spec := exercise.SweepSpec(scale.Quick, 0)
+	ds, err := data.Load(spec.Dataset, spec.Data)
+	if err != nil {
+		return notebookPair{}, fmt.Errorf("exercise 3: %w", err)
+	}
+	n := len(exercise.SweepLambdas)
+	runs := fmt.Sprintf("The same %s, trained %d times on the paper's synthetic task (%d Gaussian inputs, "+
+		"t = %d targets that depend on the input through a rank-%d bottleneck, so the metrics use k = r = %d), once\n"+
+		"per weight decay λ ∈ {%s}, everything else equal.", spec.Model, n, ds.InputSize(), ds.TargetDim,
+		spec.Train.Rank, spec.Train.Rank, commas(exercise.SweepLambdas))
 	return notebookPair{
 		file:   "03-weight-decay",
 		title:  "Exercise 3: weight decay",
@@ -14,11 +33,9 @@ func exWeightDecay() notebookPair {
 for NRC3, the alignment of each layer's weights with its features) and that too much of it makes the network
 underfit (§4.4). You will predict what weight decay does to a network, run the experiment, and explain it.
 
-**The runs.** The same 6-layer MLP (width 64) trained four times on the paper's synthetic task (20 Gaussian
-inputs, t = 10 targets that depend on the input through a rank-2 bottleneck, so the metrics use k = r = 2), once
-per weight decay λ ∈ {0, 1e-3, 5e-3, 5e-2}, everything else equal.
+**The runs.** ` + runs + `
 
-**Time:** about 25 minutes; training the four runs takes about a minute on two cores (once).
+**Time:** about 25 minutes; training the ` + fmt.Sprint(n) + ` runs takes about a minute on two cores (once).
 
 Two quantities matter here:
 * the **stable rank of W**, ‖W‖²_F / ‖W‖²₂ = Σσ²/σ₁²: how many singular directions of a layer's weight carry
@@ -162,5 +179,5 @@ exercise.Check("c3-why", why)`),
   network underfits. At this small scale, how clearly does the feature–weight alignment (NRC3) separate the
   runs? Write down what you see.`),
 		},
-	}
+	}, nil
 }

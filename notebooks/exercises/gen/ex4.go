@@ -1,7 +1,23 @@
 package main
 
-// Exercise (d): the intrinsic dimension of an unseen task.
+import (
+	"fmt"
+
+	"github.com/deepnrc/deepnrc/nrclib/exercise"
+	"github.com/deepnrc/deepnrc/nrclib/scale"
+)
+
+// Exercise (d): the intrinsic dimension of an unseen task. The tasks and
+// the network are described from package exercise's constants and the
+// runs' declaration (exercise.CalibrationSpec).
 func exIntrinsicDim() notebookPair {
+	spec := exercise.CalibrationSpec(scale.Quick, exercise.CalibrationRanks[0])
+	tasks := fmt.Sprintf("x ~ N(0, I%s) and y = x·M + small noise, with t = %d targets and a map M of rank r. The same\n"+
+		"%s, weight decay %g, is trained on\n"+
+		"* %d **calibration** tasks whose rank is known: r = %s;\n"+
+		"* one **unseen** task whose rank is hidden (between 1 and %d). The check knows it; the notebook never prints it.",
+		subscript(exercise.LowRankInputDim), exercise.LowRankTargetDim, spec.Model, spec.Train.WeightDecay,
+		len(exercise.CalibrationRanks), list(exercise.CalibrationRanks), exercise.MaxHiddenRank)
 	return notebookPair{
 		file:   "04-intrinsic-dimension",
 		title:  "Exercise 4: intrinsic dimension",
@@ -14,14 +30,11 @@ func exIntrinsicDim() notebookPair {
 task: when the targets depend on the input only through r < t directions, the top layers' features collapse
 onto about r directions, not t. You will use that to infer r for a task whose r you are not told.
 
-**The tasks.** x ~ N(0, I₂₀) and y = x·M + small noise, with t = 8 targets and a map M of rank r. The same
-5-layer MLP (width 64, weight decay 1e-3) is trained on
-* three **calibration** tasks whose rank is known: r = 1, 2 and 4;
-* one **unseen** task whose rank is hidden (between 1 and 6). The check knows it; the notebook never prints it.
+**The tasks.** ` + tasks + `
 
 **Your seed.** Your teacher may give your group a seed: change the value below (each seed hides its own r).
 
-**Time:** about 20 minutes; the four runs train in about 40 s on two cores (once).`),
+**Time:** about 20 minutes; the ` + fmt.Sprint(len(exercise.CalibrationRanks)+1) + ` runs train in about 40 s on two cores (once).`),
 			code(`%env DEEPNRC_EXERCISE_SEED=1`),
 			code(`
 import (

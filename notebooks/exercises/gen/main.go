@@ -78,7 +78,11 @@ func run(dir string, check bool, verify string, out io.Writer) error {
 // exercises directory.
 func render() (map[string][]byte, error) {
 	files := map[string][]byte{}
-	for _, ex := range exercises() {
+	all, err := exercises()
+	if err != nil {
+		return nil, err
+	}
+	for _, ex := range all {
 		for _, sol := range []bool{false, true} {
 			nb := ex.notebook(sol)
 			data, err := nb.Marshal()
@@ -167,8 +171,12 @@ var resultLine = regexp.MustCompile(`(?m)^(✓|✗) ([a-z0-9-]+): (correct|not y
 
 // verifyExecuted checks the printed check results of executed notebooks.
 func verifyExecuted(dir string, out io.Writer) error {
+	all, err := exercises()
+	if err != nil {
+		return err
+	}
 	var problems []string
-	for _, ex := range exercises() {
+	for _, ex := range all {
 		for _, sol := range []bool{false, true} {
 			rel := ex.file + ".ipynb"
 			if sol {

@@ -24,7 +24,11 @@ func TestNotebooksUpToDate(t *testing.T) {
 var checkCall = regexp.MustCompile(`exercise\.Check\("([a-z0-9-]+)"`)
 
 func TestStudentAndSolutionNotebooks(t *testing.T) {
-	for _, ex := range exercises() {
+	all, err := exercises()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range all {
 		student, solution := ex.notebook(false), ex.notebook(true)
 		var called []string
 		for _, c := range ex.cells {
@@ -74,7 +78,11 @@ func TestStudentAndSolutionNotebooks(t *testing.T) {
 func executed(t *testing.T, broken string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, ex := range exercises() {
+	all, err := exercises()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range all {
 		for _, sol := range []bool{false, true} {
 			nb := ex.notebook(sol)
 			var lines []string
