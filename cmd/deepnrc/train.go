@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
-	"github.com/deepnrc/deepnrc/nrclib/model"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
+	"github.com/deepnrc/deepnrc/nrclib/runs"
 	"github.com/deepnrc/deepnrc/nrclib/train"
 )
 
@@ -99,21 +99,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *ckptEvery < 0 || *ckptInterval < 0 {
 		return fmt.Errorf("--checkpoint-every %d / --checkpoint-interval %v: give values ≥ 0", *ckptEvery, *ckptInterval)
 	}
-	dopt := data.Options{Source: data.Source(*source), N: *n, Seed: *dataSeed}
-	ds, err := data.Load(*name, dopt)
-	if err != nil {
-		return err
-	}
-	if len(ds.InputShape) != 1 {
-		return fmt.Errorf("dataset %q has input shape %v: `deepnrc train` trains MLPs on tabular data only", *name, ds.InputShape)
-	}
-	m, err := model.NewMLP(model.MLPConfig{InputDim: ds.InputShape[0], Hidden: *width, Targets: ds.TargetDim, Layers: *layers})
-	if err != nil {
-		return err
-	}
+	// The run's declaration: the MLP takes its sizes from the dataset.
 	cfg := train.DefaultConfig(*epochs)
 	cfg.BatchSize, cfg.LearningRate, cfg.WeightDecay, cfg.Momentum = *batch, *lr, *wd, *momentum
 	cfg.Seed, cfg.Rank = *seed, *rank
+	var err error
 	if *milestones != "" {
 		if cfg.Milestones, err = parseEpochList(*milestones); err != nil {
 			return err
@@ -122,20 +112,31 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if cfg.MeasureEpochs, err = parseEpochList(*measureAt); err != nil {
 		return err
 	}
-	opt := train.Options{Progress: train.NewProgress(stderr), CheckpointEvery: *ckptEvery, CheckpointInterval: *ckptInterval}
-	if *ckptInterval == 0 {
-		opt.CheckpointInterval = -1 // off
+	spec := runs.Spec{
+		Dataset: *name,
+		Data:    data.Options{Source: data.Source(*source), N: *n, Seed: *dataSeed},
+		Model:   runs.Model{MLP: &runs.MLP{Hidden: *width, Layers: *layers}},
+		Train:   cfg,
 	}
-	if !*noStore {
-		dir := *store
-		if dir == "" {
-			if dir, err = train.DefaultStoreDir(); err != nil {
-				return err
-			}
-		}
-		if opt.Store, err = train.OpenStore(dir); err != nil {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	ropt := runs.Options{NoStore: *noStore}
+	if *store != "" && !*noStore {
+		if ropt.Store, err = train.OpenStore(*store); err != nil {
 			return err
 		}
+	}
+	runner, err := runs.NewRunner(ropt) // the default store unless --store or --no-store
+	if err != nil {
+		return err
+	}
+	ds, err := runner.Data(&spec)
+	if err != nil {
+		return err
+	}
+	if len(ds.InputShape) != 1 {
+		return fmt.Errorf("dataset %q has input shape %v: `deepnrc train` trains MLPs on tabular data only", *name, ds.InputShape)
 	}
 	label := fmt.Sprintf("%s-mlp%dx%d", *name, *layers, *width)
 	if ds.IsStandIn() || ds.IsSimulated() {
@@ -143,9 +144,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := train.Run(ctx, train.Job{Name: label, Model: m, Data: ds, DataOptions: dopt, Config: cfg}, opt)
+	res, err := trainWithCheckpoints(ctx, runner, &spec, ds, label, train.Options{
+		Progress: train.NewProgress(stderr), CheckpointEvery: *ckptEvery, CheckpointInterval: *ckptInterval})
 	if err != nil {
-		if errors.Is(err, context.Canceled) && opt.Store != nil {
+		if errors.Is(err, context.Canceled) && runner.Store() != nil {
 			return fmt.Errorf("%w; rerun the same command to resume from the last checkpoint", err)
 		}
 		return err
@@ -181,4 +183,27 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "first collapsed layer at epoch %d: %s (%s)\n", epoch, first, rule)
 	return err
+}
+
+// trainWithCheckpoints trains spec's one seed on ds under label with the
+// runner's store and backend, and the CLI's checkpoint settings in opt
+// (--checkpoint-every, --checkpoint-interval; an interval of 0 turns it
+// off). The data key is spec.Data, as `deepnrc train` has always keyed its
+// runs, so runs stored by earlier versions are found again.
+//
+// runs.Runner.Train does the same without the checkpoint settings, which
+// runs.Options cannot carry yet; once it can, this becomes runner.Train.
+func trainWithCheckpoints(ctx context.Context, runner *runs.Runner, spec *runs.Spec, ds *data.Dataset, label string, opt train.Options) (*train.Result, error) {
+	m, err := spec.Model.Build(ds)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Backend, err = runner.Backend(); err != nil {
+		return nil, err
+	}
+	opt.Store = runner.Store()
+	if opt.CheckpointInterval == 0 {
+		opt.CheckpointInterval = -1 // off
+	}
+	return train.Run(ctx, train.Job{Name: label, Model: m, Data: ds, DataOptions: spec.Data, Config: spec.Train, Measure: spec.Measure}, opt)
 }
