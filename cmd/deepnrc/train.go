@@ -170,7 +170,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "run %s (%s)\n", res.Key, res.Dir)
 	}
 	recs := nrc.Results(res.Records)
-	epoch := 0
+	epoch := nrc.Final
 	if es := recs.MeasuredEpochs(label); len(es) > 0 {
 		epoch = es[len(es)-1]
 	}

@@ -55,7 +55,7 @@ func LayerValues(records []nrc.Record, run, metric string) (layers []string, val
 // layerSeries is nrc.Results.Series at the final epoch, with no values
 // when the records lack the metric (the self-checks then say so).
 func layerSeries(records []nrc.Record, run, metric string) ([]string, []float64) {
-	layers, values, err := nrc.Results(records).Series(run, metric, 0)
+	layers, values, err := nrc.Results(records).Series(run, metric, nrc.Final)
 	if err != nil {
 		return nil, nil
 	}

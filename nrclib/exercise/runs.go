@@ -126,6 +126,6 @@ func RunValue(records []nrc.Record, run, metric string) (float64, bool) {
 // finalRunValue returns a run-level metric (layer "") at the final epoch
 // of run's metric.
 func finalRunValue(records []nrc.Record, run, metric string) (float64, bool) {
-	v, err := nrc.Results(records).Value(run, metric, 0)
+	v, err := nrc.Results(records).Value(run, metric, nrc.Final)
 	return v, err == nil
 }

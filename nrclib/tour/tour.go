@@ -133,7 +133,7 @@ func (r *Result) FinalEpoch(run string) (int, error) {
 // FirstCollapsed applies the default collapse rule to run's final
 // measurement and returns the layer it marks ("" for none).
 func (r *Result) FirstCollapsed(run string) string {
-	return nrc.DefaultRule().FirstCollapsedLayer(r.Records, run, 0)
+	return nrc.DefaultRule().FirstCollapsedLayer(r.Records, run, nrc.Final)
 }
 
 // LastLayerGamma scans the last-layer NRC3 of Andriopoulos et al. over
