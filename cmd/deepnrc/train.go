@@ -121,7 +121,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	ropt := runs.Options{NoStore: *noStore}
+	interval := *ckptInterval
+	if interval == 0 {
+		interval = -1 // --checkpoint-interval 0 turns it off
+	}
+	ropt := runs.Options{NoStore: *noStore, CheckpointEvery: *ckptEvery, CheckpointInterval: interval,
+		Progress: func(string) train.Progress { return train.NewProgress(stderr) }}
 	if *store != "" && !*noStore {
 		if ropt.Store, err = train.OpenStore(*store); err != nil {
 			return err
@@ -144,14 +149,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := trainWithCheckpoints(ctx, runner, &spec, ds, label, train.Options{
-		Progress: train.NewProgress(stderr), CheckpointEvery: *ckptEvery, CheckpointInterval: *ckptInterval})
+	trained, err := runner.Train(ctx, &spec, label)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && runner.Store() != nil {
 			return fmt.Errorf("%w; rerun the same command to resume from the last checkpoint", err)
 		}
 		return err
 	}
+	res := trained[0].Result
 	if res.Cached {
 		fmt.Fprintf(stderr, "run %s was already complete in %s\n", res.Key, res.Dir)
 	} else if res.ResumedFrom > 0 {
@@ -183,27 +188,4 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "first collapsed layer at epoch %d: %s (%s)\n", epoch, first, rule)
 	return err
-}
-
-// trainWithCheckpoints trains spec's one seed on ds under label with the
-// runner's store and backend, and the CLI's checkpoint settings in opt
-// (--checkpoint-every, --checkpoint-interval; an interval of 0 turns it
-// off). The data key is spec.Data, as `deepnrc train` has always keyed its
-// runs, so runs stored by earlier versions are found again.
-//
-// runs.Runner.Train does the same without the checkpoint settings, which
-// runs.Options cannot carry yet; once it can, this becomes runner.Train.
-func trainWithCheckpoints(ctx context.Context, runner *runs.Runner, spec *runs.Spec, ds *data.Dataset, label string, opt train.Options) (*train.Result, error) {
-	m, err := spec.Model.Build(ds)
-	if err != nil {
-		return nil, err
-	}
-	if opt.Backend, err = runner.Backend(); err != nil {
-		return nil, err
-	}
-	opt.Store = runner.Store()
-	if opt.CheckpointInterval == 0 {
-		opt.CheckpointInterval = -1 // off
-	}
-	return train.Run(ctx, train.Job{Name: label, Model: m, Data: ds, DataOptions: spec.Data, Config: spec.Train, Measure: spec.Measure}, opt)
 }

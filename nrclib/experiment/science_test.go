@@ -19,7 +19,7 @@ import (
 func trainSynthetic(t *testing.T, wd float64, epochs, rank int) map[string]map[string]float64 {
 	t.Helper()
 	rs := RunSpec{Name: "synthetic", Spec: runs.Spec{Dataset: "synthetic-fig3", Data: data.Options{N: 1250, Source: data.SourceStandIn},
-		Model: mlp(32, 6), Train: sgd(epochs, 64, 0.05, wd), ScaleTargets: true}}
+		Model: mlp(32, 6), Train: sgd(epochs, 64, 0.05, wd, nil), ScaleTargets: true}}
 	rs.Train.Rank, rs.Train.MeasureEpochs = rank, []int{}
 	spec := &Spec{ID: "science", Kind: KindFigure, Columns: []Column{{Title: "synthetic", Runs: []RunSpec{rs}}},
 		Rows: []Panel{{Metrics: []string{nrc.MetricNoise}}}}

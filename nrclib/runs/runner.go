@@ -33,6 +33,12 @@ type Options struct {
 	// Log, when not nil, receives one line per run (trained or from the
 	// store, and its time) and per dataset loaded.
 	Log io.Writer
+	// CheckpointEvery and CheckpointInterval are train.Options': also
+	// checkpoint every that many epochs, and once that long has passed
+	// since the last checkpoint (0: train.DefaultCheckpointInterval;
+	// negative: never).
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
 }
 
 // Runner trains runs with one store, one backend and a cache of the
@@ -176,7 +182,7 @@ func (r *Runner) Train(c context.Context, s *Spec, name string) ([]Trained, erro
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", n, err)
 		}
-		topt := train.Options{Backend: b, Store: r.store}
+		topt := train.Options{Backend: b, Store: r.store, CheckpointEvery: r.opt.CheckpointEvery, CheckpointInterval: r.opt.CheckpointInterval}
 		if r.opt.Progress != nil {
 			topt.Progress = r.opt.Progress(n)
 		}

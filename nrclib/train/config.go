@@ -143,6 +143,11 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// WithDefaults returns a copy with nil/zero "use the default" fields
+// resolved (milestones, measured epochs): the configuration a run trains
+// with.
+func (c Config) WithDefaults() Config { return c.withDefaults() }
+
 // withDefaults returns a copy with nil/zero "use the default" fields
 // resolved, so that two configs meaning the same run hash the same.
 func (c Config) withDefaults() Config {
