@@ -22,7 +22,7 @@ func TestTrainCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"run ", store, "fc1", "fc2", "fc3", "noise", "epoch 3: model_mse",
-		"first collapsed layer at epoch 3: ", "(first layer with noise <= 0.2 and CKA >= 0.5, holding at every later probe)"} {
+		"first collapsed layer at epoch 3: ", "(first layer with noise <= 0.2 and projected CKA >= 0.5, holding at every later probe)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,7 +284,11 @@ func init() {
 		},
 	}
 
-	synth := func(name, fig string, t, r int) *Info {
+	synth := func(name, fig string, t, r int, lo, hi float64) *Info {
+		rule := ""
+		if lo > 0 {
+			rule = fmt.Sprintf(", and redrawn until the targets' stable rank Σλ²/λ₁² (on a probe sample) lies in [%g, %g], about the paper's", lo, hi)
+		}
 		return &Info{
 			Name: name, Paper: fmt.Sprintf("synthetic data of %s (t=%d, generator width r=%d)", fig, t, r),
 			HowToGet: "generated only: the paper's own random draw is not published, so this is a fresh draw of the generator it describes",
@@ -291,21 +296,25 @@ func init() {
 			DefaultN: 10000,
 			standIn: func(opt Options) (*Dataset, error) {
 				n, tt, rr := orDefault(opt.N, 10000), orDefault(opt.TargetDim, t), orDefault(opt.Rank, r)
-				tb, err := Synthetic(n, tt, rr, opt.Seed)
+				l, h := lo, hi
+				if tt != t || rr != r { // the rule is the paper's figure's, for its t and r
+					l, h = 0, math.Inf(1)
+				}
+				tb, err := SyntheticStableRank(n, tt, rr, opt.Seed, l, h)
 				if err != nil {
 					return nil, err
 				}
 				ds := &Dataset{Name: name, StandsInFor: fmt.Sprintf("the synthetic data of %s", fig),
-					Description: fmt.Sprintf("Synthetic (seed %d): %d samples x ~ N(0, I₂₀), targets y = f₀(x) of a random ReLU net 20→%d→%d→%d with PyTorch-default uniform init (redrawn until its last hidden layer has full rank, so rank Σ_Y = %d); "+
+					Description: fmt.Sprintf("Synthetic (seed %d): %d samples x ~ N(0, I₂₀), targets y = f₀(x) of a random ReLU net 20→%d→%d→%d with PyTorch-default uniform init (redrawn until its last hidden layer has full rank, so rank Σ_Y = %d%s); "+
 						"first 80%% train, last 20%% test; not standardised. A fresh draw of the generator the paper describes (its own draw is unpublished).",
-						opt.Seed, n, rr, rr, tt, min(rr, tt))}
+						opt.Seed, n, rr, rr, tt, min(rr, tt), rule)}
 				tb.build(ds, splitHead, scaleNone, opt.SplitSeed)
 				return ds, nil
 			},
 		}
 	}
-	registry["synthetic-fig3"] = synth("synthetic-fig3", "Fig 3 (bottom) and Fig 4 (right)", 10, 2)
-	registry["synthetic-fig8"] = synth("synthetic-fig8", "Fig 8", 3, 10)
+	registry["synthetic-fig3"] = synth("synthetic-fig3", "Fig 3 (bottom) and Fig 4 (right)", 10, 2, 1.3, 1.5) // the paper's target line ≈ 1.4
+	registry["synthetic-fig8"] = synth("synthetic-fig8", "Fig 8", 3, 10, 0, math.Inf(1))
 	registry["lowrank"] = &Info{
 		Name: "lowrank", Paper: "linear low-rank synthetic variant (t=10, rank r=2)",
 		HowToGet: "generated only: the paper describes the generator but publishes no data",

@@ -35,6 +35,7 @@ const (
 	streamUTK
 	streamSyntheticX
 	streamLowRankX
+	streamSyntheticProbe
 )
 
 // Float64 returns a uniform value in [0, 1) with 53 random bits.

@@ -26,6 +26,16 @@ const SyntheticInputDim = 20
 // the function f₀ does not depend on n (X row by row; the net's layers
 // W₁, b₁, W₂, b₂, W₃, b₃ each row-major). n, t and r must be positive.
 func Synthetic(n, t, r int, seed uint64) (*Table, error) {
+	return SyntheticStableRank(n, t, r, seed, 0, math.Inf(1))
+}
+
+// SyntheticStableRank is Synthetic with a second draw rule: the net is also
+// redrawn until the stable rank Σλ²/λ₁² of its targets' covariance lies in
+// [lo, hi]. The rule is checked on a probe sample of SyntheticProbeRows
+// inputs of its own stream, so the chosen f₀ does not depend on n. The
+// paper's Fig 3 targets have stable rank ≈ 1.4, which a plain draw of the
+// generator rarely gives (most draws are ≈ 1.0: effectively rank 1).
+func SyntheticStableRank(n, t, r int, seed uint64, lo, hi float64) (*Table, error) {
 	if n < 2 || t < 1 || r < 1 {
 		return nil, fmt.Errorf("data.Synthetic: need n ≥ 2, t ≥ 1, r ≥ 1, got n=%d t=%d r=%d", n, t, r)
 	}
@@ -38,13 +48,35 @@ func Synthetic(n, t, r int, seed uint64) (*Table, error) {
 	uniform := func(rows, cols int) []float64 {
 		return uniformBias(g, rows*cols, cols)
 	}
-	const maxDraws = 1000
+	ruled := lo > 0 || !math.IsInf(hi, 1)
+	var probe []float64
+	if ruled {
+		gp := newRNG(seed, streamSyntheticProbe)
+		probe = make([]float64, SyntheticProbeRows*d)
+		for i := range probe {
+			probe[i] = gp.Norm()
+		}
+	}
+	const maxDraws = 5000
 	for draw := 0; draw < maxDraws; draw++ {
 		// A Linear(fan_in, fan_out) layer: weights then biases, both
 		// U(±1/√fan_in).
 		l1w, l1b := uniform(r, d), uniformBias(g, r, d)
 		l2w, l2b := uniform(r, r), uniformBias(g, r, r)
 		l3w, l3b := uniform(t, r), uniformBias(g, t, r)
+		if ruled {
+			m := SyntheticProbeRows
+			yp := make([]float64, m*t)
+			h1, h2 := make([]float64, r), make([]float64, r)
+			for i := 0; i < m; i++ {
+				dense(h1, l1w, l1b, probe[i*d:(i+1)*d], true)
+				dense(h2, l2w, l2b, h1, true)
+				dense(yp[i*t:(i+1)*t], l3w, l3b, h2, false)
+			}
+			if sr := stableRankSq(eigenDesc(cov64(yp, m, t, nil))); !(sr >= lo && sr <= hi) {
+				continue
+			}
+		}
 		h2 := make([]float64, n*r)
 		h1 := make([]float64, r)
 		for i := 0; i < n; i++ {
@@ -60,8 +92,24 @@ func Synthetic(n, t, r int, seed uint64) (*Table, error) {
 		}
 		return &Table{X: x, Y: y, N: n, D: d, T: t}, nil
 	}
-	return nil, fmt.Errorf("data.Synthetic: no draw of the %d→%d→%d→%d net in %d tries had a full-rank last hidden layer; "+
-		"use more samples (n=%d) or a smaller r", d, r, r, t, maxDraws, n)
+	return nil, fmt.Errorf("data.Synthetic: no draw of the %d→%d→%d→%d net in %d tries had a full-rank last hidden layer and a target stable rank in [%g, %g]; "+
+		"use more samples (n=%d), a smaller r or a wider range", d, r, r, t, maxDraws, lo, hi, n)
+}
+
+// SyntheticProbeRows is the size of the probe sample SyntheticStableRank
+// checks its rule on.
+const SyntheticProbeRows = 4096
+
+// stableRankSq is Σλ²/λ₁² of descending eigenvalues (0 for none).
+func stableRankSq(ev []float64) float64 {
+	if len(ev) == 0 || !(ev[0] > 0) {
+		return 0
+	}
+	s := 0.0
+	for _, v := range ev {
+		s += v * v
+	}
+	return s / (ev[0] * ev[0])
 }
 
 // uniformBias draws fanOut biases U(±1/√fanIn).

@@ -272,10 +272,14 @@ func describeQuick(id string, paper, quick runs.Spec) string {
 	ps, pl, pd := budget(paper)
 	qs, ql, qd := budget(quick)
 	pc, qc := paper.Train.WithDefaults(), quick.Train.WithDefaults()
-	return fmt.Sprintf("Quick %s by the quick rule: %s on N = %d (paper: %s on N = %d); %d epochs of %d steps, lr %g (paper: %d epochs, %d steps, lr %g), "+
+	how := "by the quick rule"
+	if pl > 0 && math.Abs(ql/pl-1) > 0.1 {
+		how = fmt.Sprintf("with its steps and rate set (the paper's budget is out of reach here: Σ lr is %.2g× the paper's)", ql/pl)
+	}
+	return fmt.Sprintf("Quick %s %s: %s on N = %d (paper: %s on N = %d); %d steps in %d epochs of batch %d, lr %g (paper: %d steps in %d epochs of batch %d, lr %g), "+
 		"milestones %v (paper %v); Σ lr %.4g (paper %.4g), weight-decay budget Σ lr·λ %.3g (paper %.3g).",
-		id, quick.Model.String(), samplesOf(quick), paper.Model.String(), samplesOf(paper), qc.Epochs, qs, qc.LearningRate,
-		pc.Epochs, ps, pc.LearningRate, qc.Milestones, pc.Milestones, ql, pl, qd, pd)
+		id, how, quick.Model.String(), samplesOf(quick), paper.Model.String(), samplesOf(paper), qs, qc.Epochs, qc.BatchSize, qc.LearningRate,
+		ps, pc.Epochs, pc.BatchSize, pc.LearningRate, qc.Milestones, pc.Milestones, ql, pl, qd, pd)
 }
 
 // byScale returns the run at scale s: the paper run, its quick derivation
@@ -283,9 +287,6 @@ func describeQuick(id string, paper, quick runs.Spec) string {
 func byScale(s scale.Scale, paper runs.Spec, q quickPlan, smoke runs.Spec) runs.Spec {
 	return scale.Pick(s, smoke, derive(paper, q), paper)
 }
-
-// quickSeeds are the seeds of runs cheap enough to repeat at quick scale.
-var quickSeeds = []int64{1, 2, 3}
 
 func mlp(hidden, layers int) runs.Model {
 	return runs.Model{MLP: &runs.MLP{Hidden: hidden, Layers: layers}}
@@ -333,17 +334,17 @@ func smokeMLP(dataset string, layers int, wd float64) runs.Spec {
 
 func swimmerRun(s scale.Scale) runs.Spec {
 	paper := runs.Spec{Dataset: "swimmer", Data: samples(1000), Model: mlp(256, 8), Train: sgd(1000, 512, 0.1, 5e-3, mujocoMilestones(1000))}
-	return byScale(s, paper, quickPlan{Width: 128, Seeds: quickSeeds}, smokeMLP("swimmer", 8, 5e-3))
+	return byScale(s, paper, quickPlan{}, smokeMLP("swimmer", 8, 5e-3))
 }
 
 func hopperRun(s scale.Scale) runs.Spec {
 	paper := runs.Spec{Dataset: "hopper", Data: samples(5000), Model: mlp(256, 8), Train: sgd(1000, 512, 0.1, 1e-3, mujocoMilestones(1000))}
-	return byScale(s, paper, quickPlan{Width: 128}, smokeMLP("hopper", 8, 1e-3))
+	return byScale(s, paper, quickPlan{}, smokeMLP("hopper", 8, 1e-3))
 }
 
 func reacherRun(s scale.Scale) runs.Spec {
 	paper := runs.Spec{Dataset: "reacher", Data: samples(1000), Model: mlp(512, 8), Train: sgd(1000, 512, 0.05, 1e-4, mujocoMilestones(1000))}
-	return byScale(s, paper, quickPlan{Width: 128, Seeds: quickSeeds}, smokeMLP("reacher", 8, 1e-4))
+	return byScale(s, paper, quickPlan{Width: 256}, smokeMLP("reacher", 8, 1e-4))
 }
 
 // sgemmRun is the SGEMM run with weight decay wd (the paper's is 1e-3);
@@ -354,7 +355,7 @@ func sgemmRun(s scale.Scale, wd float64, rank int) runs.Spec {
 	paper.Train.Rank = rank
 	smoke := runs.Spec{Dataset: "sgemm", Data: samples(500), Model: mlp(16, 8), Train: sgd(5, 128, 0.05, wd, nil)}
 	smoke.Train.Rank = rank
-	return byScale(s, paper, quickPlan{Width: 128, N: 9600, Factor: 20}, smoke)
+	return byScale(s, paper, quickPlan{Width: 64, N: 48000, Factor: 5}, smoke)
 }
 
 // syntheticRun trains the 10-layer MLP on the synthetic data of Fig 3
@@ -378,7 +379,7 @@ func carlaRun(s scale.Scale, wd float64) runs.Spec {
 	paper.Train.MeasureEpochs = train.EpochsUpTo(train.PaperResNetEpochs, 250)
 	smoke := runs.Spec{Dataset: "carla2d", Data: data.Options{N: 100, ImageSize: 8}, Model: smokeResNet(), Train: sgd(2, 32, 0.01, wd, nil)}
 	q := quickResNet()
-	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 1500, LR: 0.05, Batch: 32}, smoke)
+	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 1000, LR: 0.05, Batch: 32}, smoke)
 }
 
 func utkfaceRun(s scale.Scale) runs.Spec {
@@ -387,7 +388,7 @@ func utkfaceRun(s scale.Scale) runs.Spec {
 	paper.Train.MeasureEpochs = train.EpochsUpTo(train.PaperResNetEpochs, 100)
 	smoke := runs.Spec{Dataset: "utkface", Data: data.Options{N: 100, ImageSize: 8}, Model: smokeResNet(), Train: sgd(2, 32, 0.001, 5e-4, nil)}
 	q := quickResNet34()
-	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 1500, LR: 0.01, Batch: 32}, smoke)
+	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 1000, LR: 0.01, Batch: 32}, smoke)
 }
 
 // predecessorRun is the [NRC] MuJoCo setting (spec §2.5): a 4-layer MLP
@@ -403,7 +404,7 @@ func predecessorRun(s scale.Scale, dataset string, wd float64, paperEpochs, pape
 	sc.Momentum = 0
 	smoke := runs.Spec{Dataset: dataset, Data: samples(300), Model: runs.Model{MLP: &runs.MLP{Hidden: 16, Layers: 4, Bias: true}},
 		Train: sc, Measure: train.Measure{LastLayer: true}}
-	return byScale(s, paper, quickPlan{Width: 128, N: 1000, Steps: 20000, LR: 0.05}, smoke)
+	return byScale(s, paper, quickPlan{N: 1000, Steps: 20000, LR: 0.05}, smoke)
 }
 func ptr[T any](v T) *T { return &v }
 

@@ -294,7 +294,7 @@ func quantityValue(res nrc.Results, q Quantity, specRuns []*RunSpec) (float64, s
 		if err != nil {
 			return 0, "", err
 		}
-		_, cka, err := seedMeanSeries(res, rs, nrc.MetricCKA, false, nrc.Final)
+		_, cka, err := seedMeanSeries(res, rs, nrc.MetricCKAProjected, false, nrc.Final)
 		if err != nil {
 			return 0, "", err
 		}
@@ -309,7 +309,7 @@ func quantityValue(res nrc.Results, q Quantity, specRuns []*RunSpec) (float64, s
 		}
 		for _, e := range res.MeasuredEpochs(rs.SeedRuns()[0]) {
 			_, noise, err1 := seedMeanSeries(res, rs, nrc.MetricNoise, false, e)
-			_, cka, err2 := seedMeanSeries(res, rs, nrc.MetricCKA, false, e)
+			_, cka, err2 := seedMeanSeries(res, rs, nrc.MetricCKAProjected, false, e)
 			if err1 == nil && err2 == nil && rule.FirstCollapsed(noise, cka) >= 0 {
 				f := float64(e) / float64(rs.Train.Epochs)
 				return f, fmt.Sprintf("%s (epoch %d of %d)", fmtNum(f), e, rs.Train.Epochs), nil

@@ -119,8 +119,13 @@ func referenceRecords(spec *Spec) []nrc.Record {
 }
 
 // The claims encode the paper's figures: evaluated on the paper's own
-// numbers, every claim those numbers cover must hold.
+// numbers, every claim those numbers cover must hold — except the ones
+// listed in paperExceptions, which must then fail, as stated there.
 func TestClaimsHoldOnThePapersNumbers(t *testing.T) {
+	// The paper's Reacher noise never falls to 0.2 (0.21 at fc8), so a rule
+	// with that threshold finds no collapsed layer where the paper draws
+	// its line at fc5; the claim says so with its reason (whyRule).
+	paperExceptions := map[string]bool{"Reacher: collapse starts at fc5 ± one probe (the paper's green line; here by the documented rule)": true}
 	evaluated := 0
 	for _, id := range IDs() {
 		spec, err := Get(id, scale.Paper)
@@ -128,17 +133,23 @@ func TestClaimsHoldOnThePapersNumbers(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs := referenceRecords(spec)
-		for _, o := range Evaluate(spec.Claims, rs, spec.Runs()) {
-			if o.Err != "" {
-				continue // the paper's figures do not give every number a claim uses
+		for i, o := range Evaluate(spec.Claims, rs, spec.Runs()) {
+			if o.Err != "" || spec.Claims[i].Conds[0].Left.Onset {
+				continue // the paper's figures do not give every number a claim uses (onsets need every epoch)
 			}
 			evaluated++
+			if paperExceptions[o.Text] {
+				if o.Holds {
+					t.Errorf("%s: claim %q was listed as failing on the paper's numbers but holds", id, o.Text)
+				}
+				continue
+			}
 			if !o.Holds {
 				t.Errorf("%s: claim %q does not hold on the paper's numbers: %v", id, o.Text, o.Details)
 			}
 		}
 	}
-	if evaluated < 15 {
+	if evaluated < 30 {
 		t.Errorf("only %d claims could be checked against the paper's numbers; want at least 15", evaluated)
 	}
 }

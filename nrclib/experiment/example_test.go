@@ -22,10 +22,10 @@ func ExampleGet() {
 	fmt.Println("rows:", len(spec.Rows), "claims:", len(spec.Claims))
 	fmt.Println(spec.Claims[0].Text)
 	// Output:
-	// Swimmer: swimmer, 8-layer bias-free MLP, width 64, 200 epochs, seeds [1 2 3]
-	// Hopper: hopper, 8-layer bias-free MLP, width 64, 250 epochs, seeds [1 2 3]
-	// rows: 4 claims: 10
-	// Swimmer: from fc5 on the noise component is ≤ 0.2 (paper max 0.175)
+	// Swimmer: swimmer, 8-layer bias-free MLP, width 256, 1000 epochs, seeds []
+	// Hopper: hopper, 8-layer bias-free MLP, width 256, 1000 epochs, seeds []
+	// rows: 4 claims: 14
+	// Swimmer: collapse starts at fc5 ± one probe (the paper's green line; here by the documented rule)
 }
 
 // Claims are evaluated on the long-format records of a run, with the

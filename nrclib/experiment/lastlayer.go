@@ -55,6 +55,7 @@ func addNRC3(recs []nrc.Record, states map[string][]nrc.LastLayer, runs []string
 		if err != nil {
 			return nil, nil, err
 		}
+		recs = append(recs, nrc.Record{Run: run, Epoch: final.Epoch, Metric: nrc.MetricGammaRatio, Value: gr.Ratio})
 		for _, e := range st {
 			v, err := e.NRC3(covY, []float64{search.Best})
 			if err != nil {

@@ -39,7 +39,7 @@ func fakeResult(t testing.TB) *Result {
 	for _, e := range []int{1, 2} {
 		f := float64(e)
 		rec = append(rec, recs(rs.Name, e, nrc.MetricNoise, layers, []float64{0.6, 0.5 / f, 0.3 / f, 0.1 / f})...)
-		rec = append(rec, recs(rs.Name, e, nrc.MetricCKA, layers, []float64{0.2, 0.4, 0.6 * f / 2, 0.9})...)
+		rec = append(rec, recs(rs.Name, e, nrc.MetricCKAProjected, layers, []float64{0.2, 0.4, 0.6 * f / 2, 0.9})...)
 		rec = append(rec, recs(rs.Name, e, nrc.MetricWHAlignment, layers, []float64{0.2, 0.5, 0.8, 0.95})...)
 		rec = append(rec, recs(rs.Name, e, nrc.MetricProbeMSE, layers, []float64{0.5, 0.2, 0.05, 0.04})...)
 		rec = append(rec, nrc.Record{Run: rs.Name, Epoch: e, Metric: nrc.MetricModelMSE, Value: 0.04})

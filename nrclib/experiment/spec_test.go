@@ -58,7 +58,7 @@ func TestEverySpecIsConsistentAtEveryScale(t *testing.T) {
 				continue
 			}
 			for _, r := range spec.Runs() {
-				if steps, _, _ := budget(r.Spec); steps > 40000 {
+				if steps, _, _ := budget(r.Spec); steps > 80000 {
 					t.Errorf("%s/%s: run %s has %d steps, too many for a %s run", s, spec.ID, r.Name, steps, s)
 				}
 			}

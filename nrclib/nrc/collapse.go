@@ -11,7 +11,8 @@ import (
 // explicit here and reported with every result.
 //
 // A layer qualifies when its noise fraction is at most NoiseMax and its
-// linear CKA with the targets is at least CKAMin. With Sustained set, the
+// projected CKA with the targets, CKA(Hc·U_k, Y) as the paper's text
+// defines NRC2 (MetricCKAProjected), is at least CKAMin. With Sustained set, the
 // first collapsed layer is the first layer from which every later probe
 // qualifies too (collapse persists to the output); otherwise it is simply
 // the first qualifying layer.
@@ -22,7 +23,7 @@ type CollapseRule struct {
 }
 
 // DefaultRule returns the rule used when none is given: noise ≤ 0.2 and
-// CKA ≥ 0.5, sustained through the last probe. On the paper's own figure
+// projected CKA ≥ 0.5, sustained through the last probe. On the paper's own figure
 // values (spec §4.1) it marks Hopper's fc5, where the paper draws its line,
 // and Swimmer's fc4, one probe before the paper's fc5.
 func DefaultRule() CollapseRule {
@@ -31,7 +32,7 @@ func DefaultRule() CollapseRule {
 
 // String describes the rule and its thresholds in words.
 func (r CollapseRule) String() string {
-	s := fmt.Sprintf("first layer with noise <= %g and CKA >= %g", r.NoiseMax, r.CKAMin)
+	s := fmt.Sprintf("first layer with noise <= %g and projected CKA >= %g", r.NoiseMax, r.CKAMin)
 	if r.Sustained {
 		s += ", holding at every later probe"
 	}
@@ -82,7 +83,7 @@ func (r CollapseRule) FirstCollapsedLayer(records Results, run string, epoch int
 	if epoch == Final {
 		epoch, _ = records.FinalEpoch(run, MetricNoise)
 	}
-	cklayers, cka, err := records.Series(run, MetricCKA, epoch)
+	cklayers, cka, err := records.Series(run, MetricCKAProjected, epoch)
 	if err != nil || !slices.Equal(layers, cklayers) {
 		return ""
 	}

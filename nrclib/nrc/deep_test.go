@@ -527,9 +527,10 @@ func TestFirstCollapsedLayerFromRecords(t *testing.T) {
 	}
 	for i, l := range []string{"fc1", "fc2", "fc3"} {
 		add(1, l, MetricNoise, 0.9) // nothing collapsed at epoch 1
-		add(1, l, MetricCKA, 0.1)
+		add(1, l, MetricCKAProjected, 0.1)
 		add(5, l, MetricNoise, []float64{0.5, 0.1, 0.05}[i]) // fc2 on at epoch 5
-		add(5, l, MetricCKA, 0.9)
+		add(5, l, MetricCKAProjected, 0.9)
+		add(5, l, MetricCKA, 0.1) // the full-layer CKA is not the rule's
 	}
 	add(5, "", MetricTargetStableRank, 1)
 	if got := DefaultRule().FirstCollapsedLayer(recs, "r", Final); got != "fc2" {

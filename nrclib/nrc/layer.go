@@ -336,7 +336,7 @@ func Measure(names []string, layerStats []*stats.Moments, weights []*Weight, opt
 		if err != nil {
 			return nil, err
 		}
-		noise[i], cka[i] = rep.Layers[i].Noise, rep.Layers[i].CKA
+		noise[i], cka[i] = rep.Layers[i].Noise, rep.Layers[i].CKAProjected
 	}
 	if f := rule.FirstCollapsed(noise, cka); f >= 0 {
 		name := names[f]

@@ -149,6 +149,8 @@ var builtin = []MetricInfo{
 		Doc: "last-layer NRC2: their residual outside the row space of the last layer's weight"},
 	{Name: MetricNRC3, Short: "NRC3", Title: "NRC3 at γ* (last layer)", Axis: "NRC3", Level: PerRun, Max: 2, Collapse: TowardZero,
 		Doc: "last-layer NRC3 at the γ* chosen from the final weights: ‖A − B‖_F² of two unit-norm PSD matrices, so at most 2"},
+	{Name: MetricGammaRatio, Short: "γ*/λ_min", Title: "Optimal γ/λ_min (last layer)", Axis: "γ*/λ_min", Level: PerRun, Max: 1,
+		Doc: "the γ minimising the final last-layer NRC3 on the grid linspace(0, λ_min, 1000), divided by λ_min (recorded at the final epoch)"},
 }
 
 var (

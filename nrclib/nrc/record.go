@@ -35,4 +35,5 @@ const (
 	MetricNRC1                   = "nrc1"                     // last-layer NRC1 (Andriopoulos et al.)
 	MetricNRC2                   = "nrc2"                     // last-layer NRC2
 	MetricNRC3                   = "nrc3"                     // last-layer NRC3 at γ*
+	MetricGammaRatio             = "gamma_ratio"              // γ*/λ_min chosen for the last-layer NRC3
 )

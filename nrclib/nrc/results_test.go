@@ -137,7 +137,7 @@ func TestCatalogueCoversEveryMetric(t *testing.T) {
 	names := []string{MetricNoise, MetricCKA, MetricCKAProjected, MetricCKAFirstT, MetricWHAlignment,
 		MetricNoiseSubspaceAlignment, MetricProbeMSE, MetricProbeMSEPaper, MetricStableRankH, MetricStableRankHPaper,
 		MetricStableRankW, MetricTargetStableRank, MetricTargetStableRankPaper, MetricModelMSE, MetricModelR2, MetricTrainMSE,
-		MetricTestMSE, MetricNRC1, MetricNRC2, MetricNRC3}
+		MetricTestMSE, MetricNRC1, MetricNRC2, MetricNRC3, MetricGammaRatio}
 	for _, n := range names {
 		m, ok := LookupMetric(n)
 		if !ok || m.Title == "" || m.Short == "" || m.Doc == "" || !(m.Max > m.Min) {
