@@ -75,7 +75,7 @@ func runLevel(run, metric string) *Quantity { return &Quantity{Run: run, Metric:
 
 // Notes shared by several figures.
 const (
-	noteSynthetic    = "Synthetic training hyperparameters are not given by the paper: lr 0.1, batch 512, 1000 epochs and weight decay 1e-4 (\"good\") at paper scale are this project's choices; the targets are centred and scaled by one common factor to mean variance 1 (the raw targets of the random generator have a tiny variance and the paper does not say how it scaled them)."
+	noteSynthetic = "Synthetic training hyperparameters are not given by the paper: lr 0.1, batch 512, 1000 epochs and weight decay 1e-4 (\"good\") at paper scale are this project's choices; the targets are centred and scaled by one common factor to mean variance 1 (the raw targets of the random generator have a tiny variance and the paper does not say how it scaled them)."
 )
 
 // noteCKA says which CKA the figures and claims use.
