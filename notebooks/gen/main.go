@@ -213,6 +213,9 @@ result := must(experiment.Assemble(spec(), trained(), runner()))
 if result.Figure != nil {
 	check(display.Figure(result.Figure))
 }
+if result.Dynamics != nil { // beyond the paper: each run's collapse by layer and epoch
+	check(display.Figure(result.Dynamics))
+}
 check(display.HTML(experiment.TablesHTML(result.Tables)))
 check(display.HTML(experiment.OutcomesHTML(result.Outcomes)))
 check(display.HTML(experiment.TablesHTML(result.Comparison)))`

@@ -184,3 +184,44 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 	}
 	return plot.AcrossLayers(res.Records, ps)
 }
+
+// dynamicsMetrics are the columns of the collapse-dynamics figure.
+var dynamicsMetrics = []string{nrc.MetricNoise, nrc.MetricCKAProjected, nrc.MetricWHAlignment}
+
+// drawDynamics draws, for each column's main run (first seed) with
+// per-layer records at two or more epochs, a row of layer × epoch maps of
+// dynamicsMetrics. It returns nil when no run qualifies.
+func drawDynamics(spec *Spec, res *Result) (*plot.Figure, error) {
+	var rows [][]*gplot.Plot
+	var names []string
+	for _, rs := range spec.MainRuns() {
+		run := rs.SeedRuns()[0]
+		if len(res.Records.MeasuredEpochs(run)) < 2 {
+			continue
+		}
+		var row []*gplot.Plot
+		for _, m := range dynamicsMetrics {
+			if len(res.Records.Run(run).Metric(m).PerLayer()) == 0 {
+				row = append(row, nil) // e.g. no WH alignment without weights
+				continue
+			}
+			p, err := plot.CollapseDynamics(res.Records, plot.DynamicsSpec{Run: run, Metric: m,
+				Title: fmt.Sprintf("%s: %s", rs.Name, nrc.MustMetric(m).Short)})
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, p)
+		}
+		rows = append(rows, row)
+		names = append(names, rs.Name)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	fig, err := plot.Grid(len(rows), len(dynamicsMetrics), rows, nil)
+	if err != nil {
+		return nil, err
+	}
+	fig.Title = fmt.Sprintf("%s, %s scale: collapse dynamics by layer and epoch (purple: collapsed — noise near 0, CKA and WH near 1; orange: not)", spec.Paper, spec.Scale)
+	return fig, nil
+}

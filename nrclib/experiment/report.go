@@ -31,6 +31,11 @@ func (r *Result) WriteFiles(dir string) error {
 			return err
 		}
 	}
+	if r.Dynamics != nil {
+		if err := r.Dynamics.WriteFiles(base + "-dynamics"); err != nil {
+			return err
+		}
+	}
 	js, err := r.JSON()
 	if err != nil {
 		return err
@@ -74,6 +79,8 @@ type reportSection struct {
 	// Trained names the networks as trained at this scale.
 	Trained string
 	SVG     template.HTML
+	// Dynamics is the inline collapse-dynamics figure ("" for none).
+	Dynamics template.HTML
 	Holds   int
 	Total   int
 	// Verdict is "3 of 5 claims hold" or, for an experiment without
@@ -163,6 +170,19 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 			s.SVG = inlineSVG(r.svg)
 			s.Files = []string{r.Spec.ID + ".svg", r.Spec.ID + ".png"}
 		}
+		switch {
+		case r.Dynamics != nil:
+			svg, err := r.Dynamics.SVG()
+			if err != nil {
+				return nil, fmt.Errorf("experiment: rendering the dynamics of %s: %w", r.Spec.ID, err)
+			}
+			s.Dynamics = inlineSVG(svg)
+		case r.dynamicsSVG != nil:
+			s.Dynamics = inlineSVG(r.dynamicsSVG)
+		}
+		if s.Dynamics != "" {
+			s.Files = append(s.Files, r.Spec.ID+"-dynamics.svg")
+		}
 		s.Files = append(s.Files, r.Spec.ID+".json", r.Spec.ID+".html")
 		for _, o := range r.Outcomes {
 			s.Total++
@@ -248,8 +268,22 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 			figures++
 		}
 	}
+	type failing struct{ ID, Paper, Text, Reason string }
+	var fails []failing
+	for _, r := range results {
+		for _, o := range r.Outcomes {
+			if !o.Holds {
+				reason := o.Reason
+				if o.Err != "" {
+					reason = "It could not be evaluated: " + o.Err
+				}
+				fails = append(fails, failing{r.Spec.ID, r.Spec.Paper, o.Text, reason})
+			}
+		}
+	}
 	var buf bytes.Buffer
 	err := reportTemplate.Execute(&buf, map[string]any{
+		"Failing": fails,
 		"Title": title, "Sections": secs, "Generated": time.Now().UTC().Format(time.RFC3339),
 		"Total": total.Round(time.Millisecond).String(), "Holds": holds, "Claims": claims,
 		"Figures": figures, "Experiments": len(results),
@@ -391,7 +425,7 @@ details { margin: .6em 0; } summary { cursor: pointer; font-weight: bold; }
 code { background: #f4f4f4; padding: 0 .2em; font-size: .92em; }
 a { color: #5a189a; }
 {{end}}
-{{define "outcomes"}}<ul>{{range .}}<li>{{if .Holds}}<span class="holds">holds</span>{{else}}<span class="fails">does not hold</span>{{end}}: {{.Text}}<ul>{{range .Details}}<li><code>{{.}}</code></li>{{end}}</ul></li>{{end}}</ul>{{end}}
+{{define "outcomes"}}<ul>{{range .}}<li>{{if .Holds}}<span class="holds">holds</span>{{else}}<span class="fails">does not hold</span>{{end}}: {{.Text}}<ul>{{range .Details}}<li><code>{{.}}</code></li>{{end}}{{if .Reason}}<li class="why"><b>Why it may not hold here:</b> {{.Reason}}</li>{{end}}</ul></li>{{end}}</ul>{{end}}
 {{define "table"}}<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}{{end}}
 {{define "list"}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
@@ -429,6 +463,9 @@ Each section lists the paper's claim, the checks evaluated on this run and the p
 <td>{{range $i, $c := .Collapse}}{{if $i}}<br/>{{end}}{{$c}}{{else}}—{{end}}</td>
 <td>{{range $i, $f := .Files}}{{if $i}} · {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</td></tr>
 {{end}}</table>
+{{if .Failing}}<details class="failing"><summary>The {{len .Failing}} claim{{if ne (len .Failing) 1}}s{{end}} that do not hold here, and why</summary><ul>
+{{range .Failing}}<li><a href="#{{.ID}}-claims">{{.Paper}}</a>: {{.Text}}{{if .Reason}}<br/><span class="note">{{.Reason}}</span>{{else}}<br/><span class="note">No reason is known: this finding of the paper does not reproduce here.</span>{{end}}</li>
+{{end}}</ul></details>{{end}}
 <nav class="toc"><h2 id="contents">Contents</h2><ol>
 <li><a href="#summary">Summary</a></li>
 <li><a href="#settings">Settings and data</a></li>
@@ -451,6 +488,9 @@ Each section lists the paper's claim, the checks evaluated on this run and the p
 <h3 id="{{$r.Spec.ID}}-claims">{{if $r.Outcomes}}Claims checked on this run{{else}}Claims{{end}}: <span class="verdict {{.Class}}">{{.Verdict}}</span></h3>
 {{if $r.Outcomes}}{{template "outcomes" $r.Outcomes}}{{end}}
 {{if .SVG}}<div class="figure" id="{{$r.Spec.ID}}-figure">{{.SVG}}</div>{{end}}
+{{if .Dynamics}}<details id="{{$r.Spec.ID}}-dynamics"><summary>Collapse dynamics (beyond the paper): the metrics of each column's run by layer and epoch</summary>
+<p class="note">Each cell is one probed layer (rows, the input at the bottom) at one measured epoch (columns). Collapse moving down the network as training goes on shows as purple spreading from the top rows downwards from left to right.</p>
+<div class="figure">{{.Dynamics}}</div></details>{{end}}
 {{range .Open}}<h3>{{.Title}}</h3>
 {{template "table" .}}{{end}}
 {{range .Folded}}<details><summary>{{.Title}} ({{len .Rows}} layers)</summary>

@@ -29,7 +29,7 @@ func fakeResult(t testing.TB) *Result {
 		Rows:    nrcRows,
 		Claims: []Claim{
 			{Text: "noise ≤ 0.2 from fc3", Conds: []Cond{{Left: from(rs.Name, nrc.MetricNoise, "fc3", AggMax), Op: OpLE, Value: 0.2}}},
-			{Text: "CKA ≥ 0.99 at the last probe", Conds: []Cond{{Left: last(rs.Name, nrc.MetricCKA, 1, AggMean), Op: OpGE, Value: 0.99}}},
+			{Text: "CKA ≥ 0.99 at the last probe", Conds: []Cond{{Left: last(rs.Name, nrc.MetricCKAProjected, 1, AggMean), Op: OpGE, Value: 0.99}}},
 		},
 		Reference: []Reference{{Column: "Demo", Metric: nrc.MetricNoise, Layers: []string{"fc1", "fc4"}, Values: []float64{0.5, 0.1}}},
 		Notes:     []string{"constructed"},
@@ -99,8 +99,8 @@ func TestReportIsSelfContainedHTMLWithInlineSVG(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := wellFormed(t, page)
-	if counts["svg"] != 2 {
-		t.Errorf("report has %d <svg> elements, want 2 (one per figure)", counts["svg"])
+	if counts["svg"] != 4 {
+		t.Errorf("report has %d <svg> elements, want 4 (each of the two figures and its collapse dynamics)", counts["svg"])
 	}
 	if counts["img"] != 0 || bytes.Contains(page, []byte("src=")) {
 		t.Error("report refers to external files; it must be self-contained")
@@ -128,7 +128,7 @@ func TestWriteFilesIsComplete(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "demo.html demo.json demo.png demo.svg" {
+	if strings.Join(names, " ") != "demo-dynamics.png demo-dynamics.svg demo.html demo.json demo.png demo.svg" {
 		t.Errorf("files = %v (temporary files must not be left behind)", names)
 	}
 	var back struct {
@@ -177,8 +177,8 @@ func TestReproduceSmoke(t *testing.T) {
 		}
 	}
 	counts := wellFormed(t, must(os.ReadFile(filepath.Join(dir, ReportFile))))
-	if counts["svg"] != 2 {
-		t.Errorf("report has %d figures, want 2 (fig2, nrc2024)", counts["svg"])
+	if counts["svg"] != 4 {
+		t.Errorf("report has %d figures, want 4 (fig2, nrc2024, and their collapse dynamics)", counts["svg"])
 	}
 	// table2 describes every dataset at smoke scale.
 	if rows := results[1].Tables[0].Rows; len(rows) != 8 || rows[0][0] != "Swimmer" || rows[0][4] != "2" {
@@ -230,8 +230,8 @@ func TestReportCoversEveryResultInTheDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := wellFormed(t, page)
-	if counts["svg"] != 3 {
-		t.Errorf("report has %d figures, want 3", counts["svg"])
+	if counts["svg"] != 6 {
+		t.Errorf("report has %d figures, want 6 (three figures, each with its collapse dynamics)", counts["svg"])
 	}
 	for _, id := range []string{"Paper fig1", "Paper fig7", "Paper fig9"} {
 		if !bytes.Contains(page, []byte(id)) {
@@ -349,5 +349,25 @@ func TestFragmentsAreTheReportsHTML(t *testing.T) {
 	spec := &Spec{Notice: []string{"look <here>"}, Exercises: []string{"try"}}
 	if n := NoticeHTML(spec); !strings.Contains(n, "<li>look &lt;here&gt;</li>") || !strings.Contains(n, "<ol><li>try</li></ol>") {
 		t.Errorf("notice fragment:\n%s", n)
+	}
+}
+
+// The summary lists every claim that does not hold, with its reason.
+func TestReportSummaryListsFailingClaimsWithReasons(t *testing.T) {
+	res := fakeResult(t)
+	res.Spec.Claims[1].IfFails = "a constructed reason."
+	res.Outcomes = Evaluate(res.Spec.Claims, res.Records, res.Spec.Runs())
+	page, err := HTMLReport([]*Result{res}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, _, _ := strings.Cut(string(page), `<nav class="toc">`)
+	for _, want := range []string{"The 1 claim that do not hold here, and why", "CKA ≥ 0.99 at the last probe", "a constructed reason."} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q", want)
+		}
+	}
+	if strings.Contains(summary, "noise ≤ 0.2 from fc3") {
+		t.Error("the summary lists a claim that holds")
 	}
 }

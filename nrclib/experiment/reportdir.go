@@ -55,5 +55,8 @@ func readResultFile(outDir, id string) (*Result, error) {
 	if svg, err := os.ReadFile(filepath.Join(outDir, id+".svg")); err == nil {
 		r.svg = svg
 	}
+	if svg, err := os.ReadFile(filepath.Join(outDir, id+"-dynamics.svg")); err == nil {
+		r.dynamicsSVG = svg
+	}
 	return &r, nil
 }

@@ -73,14 +73,19 @@ type Result struct {
 	Tables     []Table `json:"tables,omitempty"`
 	// Figure is the drawn figure (nil for tables).
 	Figure *plot.Figure `json:"-"`
+	// Dynamics is the collapse dynamics beyond the paper: for each
+	// column's main run, layer × epoch maps of the noise component, the
+	// projected CKA and the WH alignment (nil without per-layer records at
+	// two or more epochs).
+	Dynamics *plot.Figure `json:"-"`
 	// Backend describes the backend that trained the runs.
 	Backend string `json:"backend"`
 	// Started and Elapsed time the whole experiment.
 	Started time.Time     `json:"started"`
 	Elapsed time.Duration `json:"elapsed_ns"`
-	// svg is the rendered figure of a result read back from its files
-	// (Figure is then nil).
-	svg []byte
+	// svg and dynamicsSVG are the rendered figures of a result read back
+	// from its files (Figure and Dynamics are then nil).
+	svg, dynamicsSVG []byte
 }
 
 // Run trains the runs of spec (or takes them from the store), evaluates
@@ -199,6 +204,9 @@ func finish(res *Result, r *runs.Runner) error {
 	case KindFigure:
 		if res.Figure, err = drawFigure(spec, res); err != nil {
 			return fmt.Errorf("experiment %s: drawing the figure: %w", spec.ID, err)
+		}
+		if res.Dynamics, err = drawDynamics(spec, res); err != nil {
+			return fmt.Errorf("experiment %s: drawing the collapse dynamics: %w", spec.ID, err)
 		}
 	case KindTable:
 		if res.Tables, err = spec.Table(res, r); err != nil {
