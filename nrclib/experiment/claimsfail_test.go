@@ -39,9 +39,15 @@ func fullRecords(t *testing.T, spec *Spec, v float64) nrc.Results {
 		if len(epochs) == 0 || epochs[len(epochs)-1] != rs.Train.Epochs {
 			epochs = append(epochs, rs.Train.Epochs)
 		}
+		metrics := nrc.Metrics()
+		for _, k := range rs.Measure.ExtraRanks {
+			for _, m := range nrc.RankDependent {
+				metrics = append(metrics, nrc.MustMetric(nrc.RankVariant(m, k)))
+			}
+		}
 		for _, name := range rs.SeedRuns() {
 			for _, e := range epochs {
-				for _, m := range nrc.Metrics() {
+				for _, m := range metrics {
 					if m.Level == nrc.PerRun {
 						out = append(out, nrc.Record{Run: name, Epoch: e, Metric: m.Name, Value: v})
 						continue

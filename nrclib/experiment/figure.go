@@ -139,6 +139,7 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 	if len(row.PerColumn) > ci && row.PerColumn[ci] != "" {
 		metric = row.PerColumn[ci]
 	}
+	metric = col.Metric(metric)
 	ps := plot.PanelSpec{Metric: metric, Title: row.Title, TargetMetric: row.Target}
 	if len(row.PerColumn) > 0 {
 		ps.Title = ""
@@ -165,7 +166,7 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 			if i < len(row.Labels) {
 				label = row.Labels[i]
 			}
-			ps.Curves = append(ps.Curves, plot.Curve{Label: label, Metric: m, Runs: main.SeedRuns(), Highlight: i == 0})
+			ps.Curves = append(ps.Curves, plot.Curve{Label: label, Metric: col.Metric(m), Runs: main.SeedRuns(), Highlight: i == 0})
 		}
 		ps.Run = main.SeedRuns()[0]
 	default:

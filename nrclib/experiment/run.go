@@ -285,8 +285,8 @@ func collapseLines(spec *Spec, records nrc.Results) []Collapse {
 		}
 		c := Collapse{Column: col.Title, Run: rs.Name, Paper: col.PaperFirstCollapsed, PaperOnset: col.PaperOnsetEpoch, Rule: rule.String()}
 		for _, e := range records.MeasuredEpochs(rs.SeedRuns()[0]) {
-			layers, noise, err1 := seedMeanSeries(records, rs, nrc.MetricNoise, false, e)
-			_, cka, err2 := seedMeanSeries(records, rs, nrc.MetricCKAProjected, false, e)
+			layers, noise, err1 := seedMeanSeries(records, rs, col.Metric(nrc.MetricNoise), false, e)
+			_, cka, err2 := seedMeanSeries(records, rs, col.Metric(nrc.MetricCKAProjected), false, e)
 			if err1 != nil || err2 != nil || len(cka) != len(noise) {
 				continue
 			}

@@ -2,7 +2,9 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/deepnrc/deepnrc/nrclib/nrc"
 	"github.com/deepnrc/deepnrc/nrclib/runs"
 	"github.com/deepnrc/deepnrc/nrclib/scale"
 )
@@ -78,6 +80,19 @@ type Column struct {
 	// PaperGammaRatio is the predecessor paper's optimal γ/λ_min for this
 	// dataset (nrc2024; 0 when not given).
 	PaperGammaRatio float64 `json:"paper_gamma_ratio,omitempty"`
+	// Rank, when > 0, makes the column draw the rank-dependent metrics its
+	// run records at this extra rank (train.Measure.ExtraRanks; Fig 3's
+	// SGEMM at r = 1) instead of at the run's own rank.
+	Rank int `json:"rank,omitempty"`
+}
+
+// Metric returns the record name under which the column draws metric:
+// its nrc.RankVariant at the column's Rank for a rank-dependent metric.
+func (c *Column) Metric(metric string) string {
+	if c.Rank > 0 && slices.Contains(nrc.RankDependent, metric) {
+		return nrc.RankVariant(metric, c.Rank)
+	}
+	return metric
 }
 
 // RunSpec is one run drawn in a figure: a shared run (runs.Spec, declared

@@ -81,6 +81,9 @@ const (
 // noteCKA says which CKA the figures and claims use.
 const noteCKA = "CKA in the figures, the claims and the collapse rule is the projected CKA(Hc·U_t, Y) that the paper's text defines (§4.2); the tables list all three variants: full-layer CKA(H, Y), projected, and CKA of the first t neurons as the authors' code computes it."
 
+// r1 is metric measured with the intrinsic rank r = 1 (Fig 3's SGEMM).
+func r1(metric string) string { return nrc.RankVariant(metric, 1) }
+
 // quickRuleNote states the quick rule (see quickPlan).
 const quickRuleNote = "Quick scale is derived from the paper scale by one rule: the same depth, optimiser, weight decay λ, batch size, schedule shape (milestones and measured epochs at the same fractions of training) and learning-rate sum Σ lr — so the same weight-decay budget Σ lr·λ — with the steps divided by a factor f and the learning rate multiplied by f (f = 1 where the paper run is cheap enough), on narrower networks and fewer samples. MLPs of width 256 keep it: narrower ones fell to the zero function under the paper's weight decay (Hopper at width 128: R² 0.16). Where the paper's budget is out of reach on 2 cores (the ResNets; the predecessor's 10⁶ epochs) the run's steps and rate are set instead, and its note gives the shortfall."
 
@@ -226,7 +229,7 @@ func fcNames(n int) []string {
 }
 
 func fig3(s scale.Scale) *Spec {
-	sg := RunOf(s, "sgemm/rank1", "fig3/sgemm")
+	sg := RunOf(s, "sgemm", "fig3/sgemm")
 	sy := RunOf(s, "synthetic-fig3", "fig3/synthetic")
 	rows := []Panel{
 		{Metrics: []string{nrc.MetricNoise}, Title: "Noise component (rank r)"},
@@ -239,23 +242,23 @@ func fig3(s scale.Scale) *Spec {
 		Title: "Intrinsic dimension: SGEMM (t = 4, r = 1) and synthetic (t = 10, r = 2)",
 		Claim: "When the targets have a low intrinsic rank r < t, the collapsed features have rank r, not t. Measured with r, the noise component falls to ≈0 in the top layers (SGEMM 0.015 at fc8; synthetic ≈0 from fc4), the stable rank of the features falls to the targets' (≈1.0 for SGEMM, ≈1.4 for the synthetic data), and the top-r feature subspace aligns with the weights' top-r subspace (SGEMM 0.98–0.99 at fc5–fc7) rather than their noise subspace.",
 		Columns: []Column{
-			{Title: "SGEMM (r = 1)", Runs: []RunSpec{sg}, PaperFirstCollapsed: "fc5"},
+			{Title: "SGEMM (r = 1)", Runs: []RunSpec{sg}, PaperFirstCollapsed: "fc5", Rank: 1},
 			{Title: "Synthetic (r = 2)", Runs: []RunSpec{sy}, PaperFirstCollapsed: "fc5"},
 		},
 		Rows:   rows,
 		Claims: fig3Claims(sg.Name, sy.Name),
 		Reference: []Reference{
-			{Column: "SGEMM (r = 1)", Metric: nrc.MetricNoise, Layers: fcNames(8), Values: []float64{0.89, 0.86, 0.39, 0.38, 0.155, 0.065, 0.025, 0.015}},
+			{Column: "SGEMM (r = 1)", Metric: r1(nrc.MetricNoise), Layers: fcNames(8), Values: []float64{0.89, 0.86, 0.39, 0.38, 0.155, 0.065, 0.025, 0.015}},
 			{Column: "SGEMM (r = 1)", Metric: nrc.MetricStableRankHPaper, Layers: fcNames(8), Values: []float64{7.5, 3.9, 1.05, 1.2, 1.0, 1.0, 1.0, 1.0}},
-			{Column: "SGEMM (r = 1)", Metric: nrc.MetricWHAlignment, Layers: fcNames(8), Values: []float64{0.39, 0.29, 0.535, 0.81, 0.98, 0.99, 0.99, 0.915}},
-			{Column: "SGEMM (r = 1)", Metric: nrc.MetricNoiseSubspaceAlignment, Layers: fcNames(8), Values: []float64{0.915, 0.95, 0.84, 0.575, 0.2, 0.07, 0.09, 0.39}},
+			{Column: "SGEMM (r = 1)", Metric: r1(nrc.MetricWHAlignment), Layers: fcNames(8), Values: []float64{0.39, 0.29, 0.535, 0.81, 0.98, 0.99, 0.99, 0.915}},
+			{Column: "SGEMM (r = 1)", Metric: r1(nrc.MetricNoiseSubspaceAlignment), Layers: fcNames(8), Values: []float64{0.915, 0.95, 0.84, 0.575, 0.2, 0.07, 0.09, 0.39}},
 			{Column: "Synthetic (r = 2)", Metric: nrc.MetricNoise, Layers: fcNames(10), Values: []float64{0.84, 0.66, 0.04, 0, 0, 0, 0, 0, 0, 0}},
 			{Column: "Synthetic (r = 2)", Metric: nrc.MetricStableRankHPaper, Layers: fcNames(10), Values: []float64{16.8, 2.6, 1.6, 1.7, 1.6, 1.35, 1.3, 1.25, 1.3, 1.4}},
 			{Column: "Synthetic (r = 2)", Metric: nrc.MetricWHAlignment, Layers: []string{"fc1"}, Values: []float64{0.43}},
 			{Column: "Synthetic (r = 2)", Metric: nrc.MetricNoiseSubspaceAlignment, Layers: []string{"fc1"}, Values: []float64{0.87}},
 		},
 		Notes: []string{
-			"SGEMM width: Table 2 and App. A say 512, the Fig 3 caption 256; the paper scale uses 512, so the run is shared with Figs 7 and 9.",
+			"SGEMM width: Table 2 and App. A say 512, the Fig 3 caption 256; the paper scale uses 512. The SGEMM column is the run of Figs 5, 7 and 9 (trained once), which also records the rank-dependent metrics with the intrinsic rank r = 1 (noise_k1, wh_alignment_k1, …).",
 			noteSynthetic,
 			"The \"signal noise-subspace alignment\" is the mean cosine between the top-r feature subspace and the complement of the weight's top-r input subspace (the caption's reading).",
 		},

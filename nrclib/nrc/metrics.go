@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/deepnrc/deepnrc/nrclib/stats"
@@ -173,6 +175,15 @@ func LookupMetric(name string) (MetricInfo, bool) {
 			return m, true
 		}
 	}
+	if base, k, ok := rankVariantOf(name); ok {
+		m, _ := LookupMetric(base)
+		m.Name = name
+		m.Short += fmt.Sprintf(" (k=%d)", k)
+		m.Title += fmt.Sprintf(" (rank k = %d)", k)
+		m.Doc += fmt.Sprintf(", measured with the signal rank k = %d instead of the run's", k)
+		m.layer, m.run, m.Compute = nil, nil, nil
+		return m, true
+	}
 	if j, ok := evrIndex(name); ok {
 		return MetricInfo{Name: name, Short: name, Title: fmt.Sprintf("Explained variance, PC %d", j), Axis: "share of variance",
 			Doc: fmt.Sprintf("share of the layer's variance explained by its principal component %d, λ_%d / Σλ", j, j), Max: 1}, true
@@ -184,6 +195,28 @@ func LookupMetric(name string) (MetricInfo, bool) {
 // explained by its j-th principal component (j from 1), recorded when a
 // run's measurement asks for a spectrum.
 func MetricEVR(j int) string { return fmt.Sprintf("evr%d", j) }
+
+// RankDependent lists the metrics whose value depends on the signal rank
+// k; train.Measure.ExtraRanks records them again at other ranks, under
+// RankVariant names.
+var RankDependent = []string{MetricNoise, MetricCKAProjected, MetricWHAlignment, MetricNoiseSubspaceAlignment}
+
+// RankVariant is the record name of a rank-dependent metric measured with
+// rank k in addition to the run's rank: "noise_k1".
+func RankVariant(metric string, k int) string { return fmt.Sprintf("%s_k%d", metric, k) }
+
+// rankVariantOf parses a RankVariant name.
+func rankVariantOf(name string) (string, int, bool) {
+	i := strings.LastIndex(name, "_k")
+	if i < 0 {
+		return "", 0, false
+	}
+	k, err := strconv.Atoi(name[i+2:])
+	if err != nil || k < 1 || !slices.Contains(RankDependent, name[:i]) || RankVariant(name[:i], k) != name {
+		return "", 0, false
+	}
+	return name[:i], k, true
+}
 
 func evrIndex(name string) (int, bool) {
 	var j int

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/deepnrc/deepnrc/nrclib/measure"
 	"github.com/deepnrc/deepnrc/nrclib/model"
@@ -32,12 +33,22 @@ type Measure struct {
 	// ProbeRelCutoff is the pseudo-inverse cutoff of the linear probe
 	// (nrc.Options.ProbeRelCutoff; 0 means 1e-3).
 	ProbeRelCutoff float64 `json:"probe_rel_cutoff,omitempty"`
+	// ExtraRanks records the rank-dependent metrics (nrc.RankDependent)
+	// again at each of these signal ranks, under nrc.RankVariant names, so
+	// one run serves a figure measured with k = t and one measured with a
+	// target's intrinsic rank r (the paper's SGEMM run of Figs 3 and 7).
+	ExtraRanks []int `json:"extra_ranks,omitempty"`
 }
 
 // Validate reports an unusable setting.
 func (m Measure) Validate() error {
 	if m.Spectrum < 0 {
 		return fmt.Errorf("train: Measure.Spectrum is %d; set it to 0 (none) or a number of components", m.Spectrum)
+	}
+	for _, k := range m.ExtraRanks {
+		if k < 1 {
+			return fmt.Errorf("train: Measure.ExtraRanks holds %d; ranks are at least 1", k)
+		}
 	}
 	if m.ProbeRelCutoff < 0 || m.ProbeRelCutoff >= 1 {
 		return fmt.Errorf("train: Measure.ProbeRelCutoff is %g; set it in [0, 1) (0 means 1e-3)", m.ProbeRelCutoff)
@@ -88,6 +99,20 @@ func (ms *measurement) finish(weights []*nrc.Weight, modelMSE float64, run strin
 		return nil, nil, err
 	}
 	recs := rep.Records(run, epoch)
+	for _, k := range ms.m.ExtraRanks {
+		ok := opt
+		ok.Rank = k
+		extra, err := ms.pass.Report(weights, ok)
+		if err != nil {
+			return nil, nil, fmt.Errorf("train: measuring at the extra rank %d: %w", k, err)
+		}
+		for _, r := range extra.Records(run, epoch) {
+			if r.Layer != "" && slices.Contains(nrc.RankDependent, r.Metric) {
+				r.Metric = nrc.RankVariant(r.Metric, k)
+				recs = append(recs, r)
+			}
+		}
+	}
 	if ms.m.Spectrum > 0 {
 		for l, name := range ms.pass.Names() {
 			mom := ms.pass.Moments(l)
