@@ -13,7 +13,7 @@ import (
 
 // Reasons stated with a claim that may not hold at quick scale.
 const (
-	whyResNet = "At quick scale the ResNet is a reduced one trained 1,000 steps on 800 images of 16×16 (the paper: up to 97,600 steps on full-size images), so its top layers have not reached the terminal phase the finding describes; it needs the paper scale on a GPU."
+	whyResNet = "At quick scale the ResNet is a reduced one trained 600–800 steps on 800 images of 16×16 (the paper: 78,250 steps of ResNet-18 on 40,000 Carla2D frames, 4,000 of ResNet-34 on 20,000 faces of 128×128), so its top layers have not reached the terminal phase the finding describes; it needs the paper scale on a GPU."
 	whyData   = "The data differ from the paper's: deepnrc's simulated MuJoCo trajectories (or the stand-ins) are not the paper's files, so levels read off the paper's figure need not match."
 	whyRule   = "The collapse rule (noise ≤ 0.2, projected CKA ≥ 0.5) is this project's reading of the paper's unstated threshold; on these data it places the line where the levels cross it, which can sit a few probes from the paper's."
 	whyNRC    = "At quick scale the predecessor's MLP trains 20,000 steps, while the paper trains 4–6.4 million, so its last layer has not reached the terminal phase in which NRC1–3 → 0."
