@@ -371,3 +371,22 @@ func TestReportSummaryListsFailingClaimsWithReasons(t *testing.T) {
 		t.Error("the summary lists a claim that holds")
 	}
 }
+
+// A failing experiment does not stop the others: with real data asked for
+// and none present, Fig 7 (SGEMM) fails while Fig 8 (generated data) runs,
+// and the error names Fig 7.
+func TestReproduceContinuesPastAFailure(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	results, err := Reproduce(context.Background(), []string{"fig7", "fig8"}, scale.Smoke, dir,
+		Options{NoStore: true, Source: "real", DataDir: t.TempDir()}, &log)
+	if err == nil || !strings.Contains(err.Error(), "fig7") {
+		t.Fatalf("error %v; want one naming fig7", err)
+	}
+	if len(results) != 1 || results[0].Spec.ID != "fig8" {
+		t.Fatalf("results %d; want fig8 alone", len(results))
+	}
+	if !strings.Contains(log.String(), "fig7 failed") || !strings.Contains(log.String(), "report:") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}

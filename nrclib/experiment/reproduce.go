@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -48,8 +49,10 @@ func ResolveIDs(ids []string) ([]string, error) {
 // (ReportFile) covering these results and those of any other experiment
 // whose files an earlier Reproduce left in outDir. Progress lines go to
 // log (nil for none), ending with "report: <path>" once the report is
-// written. It stops at the first failing experiment, after writing the
-// report of those done.
+// written. An experiment that fails (a run that diverges, data that
+// cannot be read) does not stop the others: its error is logged, the
+// report covers those done, and Reproduce returns every failure joined.
+// Cancelling c stops at once.
 func Reproduce(c context.Context, ids []string, s scale.Scale, outDir string, opt Options, log io.Writer) ([]*Result, error) {
 	ids, err := ResolveIDs(ids)
 	if err != nil {
@@ -71,8 +74,14 @@ func Reproduce(c context.Context, ids []string, s scale.Scale, outDir string, op
 		}
 		res, err := RunWith(c, spec, runner)
 		if err != nil {
-			runErr = err
-			break
+			runErr = errors.Join(runErr, err)
+			if log != nil {
+				fmt.Fprintf(log, "   %s failed: %v\n", id, err)
+			}
+			if c.Err() != nil {
+				break
+			}
+			continue
 		}
 		if err := res.WriteFiles(outDir); err != nil {
 			return results, err
