@@ -242,6 +242,8 @@ func derive(p runs.Spec, q quickPlan) runs.Spec {
 	out.Train.LearningRate = lr
 	out.Train.Milestones = scaleEpochs(pc.Milestones, pc.Epochs, epochs)
 	out.Train.MeasureEpochs = scaleEpochs(pc.MeasureEpochs, pc.Epochs, epochs)
+	out.Train.MeasureEpochs = thin(out.Train.MeasureEpochs, quickMeasures)
+	out.Train.TestEvery = max(1, epochs/quickTests)
 	if q.Steps > 0 { // the paper's measured epochs do not map: measure 25 times, evenly
 		out.Train.MeasureEpochs = nil
 		for i := 1; i <= 25; i++ {
@@ -249,6 +251,26 @@ func derive(p runs.Spec, q quickPlan) runs.Spec {
 		}
 	}
 	out.Seeds = q.Seeds
+	return out
+}
+
+// A quick run measures at most quickMeasures epochs and evaluates the test
+// MSE about quickTests times: what is recorded, not how it trains.
+const quickMeasures, quickTests = 24, 100
+
+// thin keeps at most n of the ascending epochs, spread evenly, the first
+// and last included.
+func thin(epochs []int, n int) []int {
+	if len(epochs) <= n {
+		return epochs
+	}
+	out := []int{}
+	for i := 0; i < n; i++ {
+		e := epochs[int(math.Round(float64(i)*float64(len(epochs)-1)/float64(n-1)))]
+		if len(out) == 0 || e > out[len(out)-1] {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 

@@ -71,6 +71,10 @@ type Config struct {
 	// WeightDecay is λ ≥ 0, added to the gradient as λ·w (coupled, as
 	// PyTorch's SGD) on every trainable variable.
 	WeightDecay float64 `json:"weight_decay"`
+	// TestEvery, when > 1, evaluates the test MSE only every that many
+	// epochs (and at every measured epoch and the last) instead of after
+	// every epoch; it changes what is recorded, not how the run trains.
+	TestEvery int `json:"test_every,omitempty"`
 	// Milestones are the MultiStepLR milestones, in epochs. nil means the
 	// paper code's default [⌊E/3⌋, ⌊2E/3⌋]; an empty non-nil slice means no
 	// decay.
@@ -119,6 +123,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("train: BatchSize is %d; set it to at least 1", c.BatchSize)
 	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
 		return fmt.Errorf("train: LearningRate is %v; set a finite value > 0", c.LearningRate)
+	case c.TestEvery < 0:
+		return fmt.Errorf("train: TestEvery is %d; set 0 (every epoch) or more", c.TestEvery)
 	case !(c.Momentum >= 0 && c.Momentum < 1):
 		return fmt.Errorf("train: Momentum is %v; set a value in [0, 1) (the paper uses 0.9)", c.Momentum)
 	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):

@@ -342,7 +342,8 @@ func (t *trainer) loop(c stdctx.Context) error {
 		}
 		trainMSE := sum / float64(seen)
 		t.records = append(t.records, nrc.Record{Run: t.name, Epoch: e, Metric: nrc.MetricTrainMSE, Value: trainMSE})
-		if d.Test.N > 0 {
+		measured := slices.Contains(cfg.MeasureEpochs, e)
+		if d.Test.N > 0 && (cfg.TestEvery <= 1 || e%cfg.TestEvery == 0 || measured || e == cfg.Epochs) {
 			testMSE, err := t.testEval.run(&d.Test, nil)
 			if err != nil {
 				return fmt.Errorf("train: test pass after epoch %d: %w", e, err)
@@ -350,7 +351,6 @@ func (t *trainer) loop(c stdctx.Context) error {
 			t.records = append(t.records, nrc.Record{Run: t.name, Epoch: e, Metric: nrc.MetricTestMSE, Value: testMSE})
 			t.status.TestMSE = testMSE
 		}
-		measured := slices.Contains(cfg.MeasureEpochs, e)
 		if measured {
 			if err := t.measure(e); err != nil {
 				return err

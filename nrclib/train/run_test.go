@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	stdctx "context"
 	"encoding/json"
 	"errors"
@@ -393,5 +394,36 @@ func TestBatchNormModes(t *testing.T) {
 		if a[i].Metric == nrc.MetricTestMSE && rel > 1e-5 {
 			t.Errorf("test MSE depends on the evaluation batch size (training-mode BN?): %v vs %v", a[i].Value, b[i].Value)
 		}
+	}
+}
+
+// TestEvery thins the test-MSE records (every 3rd epoch, the measured ones
+// and the last) without changing the training: the train MSE is the same,
+// bit for bit, as with a test pass after every epoch.
+func TestTestEveryOnlyThinsTheTestRecords(t *testing.T) {
+	every := resumeJob(t)
+	thin := resumeJob(t)
+	thin.Config.TestEvery = 3
+	run := func(j Job) nrc.Results {
+		res, err := Run(context.Background(), j, Options{Backend: testBackend})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Records
+	}
+	a, b := run(every), run(thin)
+	got, _, err := b.Trace("resume", nrc.MetricTestMSE, "")
+	if err != nil || !slices.Equal(got, []int{2, 3, 4, 6}) {
+		t.Errorf("test MSE at epochs %v (%v); want 2, 3, 4, 6 (measured 2 and 4, every 3rd, the last)", got, err)
+	}
+	_, ta, _ := a.Trace("resume", nrc.MetricTrainMSE, "")
+	_, tb, _ := b.Trace("resume", nrc.MetricTrainMSE, "")
+	if !slices.Equal(ta, tb) || len(ta) != 6 {
+		t.Errorf("train MSE %v with a test pass every epoch, %v every 3rd", ta, tb)
+	}
+	bad := resumeJob(t).Config
+	bad.TestEvery = -1
+	if bad.Validate() == nil {
+		t.Error("TestEvery −1 accepted")
 	}
 }
