@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -38,8 +39,10 @@ func (g dynamicsGrid) Y(r int) float64    { return float64(r) }
 
 // CollapseDynamics draws how a run's collapse develops: one cell per probed
 // layer (rows, the first probe at the bottom) and measured epoch (columns,
-// in order, labelled with the epoch), coloured by the metric on its
-// catalogue domain. Collapse moving down the network as training goes on
+// in order, labelled with the epoch), coloured by the metric on a
+// diverging scale whose midpoint is the collapse rule's threshold (noise
+// 0.2, so the scale runs 0…0.4 and anything above is fully orange; CKA and
+// alignments 0.5, on 0…1). Collapse moving down the network as training goes on
 // shows as the collapsed colour spreading from the top rows towards the
 // bottom ones from left to right.
 func CollapseDynamics(records []nrc.Record, spec DynamicsSpec) (*gplot.Plot, error) {
@@ -59,8 +62,15 @@ func CollapseDynamics(records []nrc.Record, spec DynamicsSpec) (*gplot.Plot, err
 	if m.Collapse == nrc.TowardOne {
 		cm = palette.Reverse(cm)
 	}
-	h := plotter.NewHeatMap(g, cm.Palette(64))
+	pal := cm.Palette(64)
+	h := plotter.NewHeatMap(g, pal)
 	h.Min, h.Max = m.Min, m.Max
+	cols := pal.Colors()
+	h.Underflow, h.Overflow = cols[0], cols[len(cols)-1]
+	if m.Name == nrc.MetricNoise || strings.HasPrefix(m.Name, nrc.MetricNoise+"_k") {
+		// The colours change over at the collapse rule's noise threshold.
+		h.Max = 2 * nrc.DefaultRule().NoiseMax
+	}
 	title := spec.Title
 	if title == "" {
 		title = m.Title + " by layer and epoch"
@@ -78,11 +88,14 @@ func CollapseDynamics(records []nrc.Record, spec DynamicsSpec) (*gplot.Plot, err
 // indexTicks labels at most about 10 of n integer positions.
 func indexTicks(n int, label func(int) string) gplot.Ticker {
 	step := max(1, (n+9)/10)
+	// The last position is always labelled; the regular label before it is
+	// dropped when it would sit closer than three quarters of a step.
+	crowded := (n-1)%step != 0 && (n-1)%step <= step*3/4
 	return gplot.TickerFunc(func(min, max float64) []gplot.Tick {
 		var ts []gplot.Tick
 		for i := 0; i < n; i++ {
 			t := gplot.Tick{Value: float64(i)}
-			if i%step == 0 || i == n-1 {
+			if i == n-1 || (i%step == 0 && !(crowded && i == (n-1)/step*step)) {
 				t.Label = label(i)
 			}
 			ts = append(ts, t)
@@ -117,7 +130,7 @@ func dynamicsGridOf(records []nrc.Record, run string, m nrc.MetricInfo) (dynamic
 			return dynamicsGrid{}, fmt.Errorf("plot: run %q has %d layers with %s at epoch %d and %d at epoch %d", spec.Run, len(layers), spec.Metric, e, len(g.layers), epochs[0])
 		}
 		for r, v := range vals {
-			g.z[r][c] = math.Min(math.Max(v, m.Min), m.Max)
+			g.z[r][c] = v
 		}
 	}
 	return g, nil
