@@ -490,5 +490,18 @@ func Load(name string, opt Options) (*Dataset, error) {
 		return nil, err
 	}
 	ds.Source = src
+	if ds.Train.N <= ds.TargetDim || ds.Train.N < 2 {
+		// Every covariance would have rank below t: each layer would look
+		// collapsed whatever the network does.
+		need := 1
+		for n := 2; ; n++ {
+			if tr, _ := SplitSizes(n); tr > ds.TargetDim && tr >= 2 {
+				need = n
+				break
+			}
+		}
+		return nil, fmt.Errorf("%s: the training split has %d rows for %d targets; the metrics need n large enough for more training rows than targets (N ≥ %d; set --n or Options.N)",
+			name, ds.Train.N, ds.TargetDim, need)
+	}
 	return ds, nil
 }

@@ -140,3 +140,15 @@ func TestDefaultDir(t *testing.T) {
 		t.Errorf("DEEPNRC_DATA: %s", got)
 	}
 }
+
+// Too few samples for the targets is an error naming the smallest N that
+// works, not a dataset on which every layer looks collapsed.
+func TestLoadRefusesFewerTrainingRowsThanTargets(t *testing.T) {
+	_, err := Load("swimmer", Options{N: 3})
+	if err == nil || !strings.Contains(err.Error(), "N ≥ 4") {
+		t.Fatalf("N=3: %v; want an error asking for N ≥ 4", err)
+	}
+	if _, err := Load("swimmer", Options{N: 4}); err != nil {
+		t.Fatalf("N=4: %v", err)
+	}
+}
