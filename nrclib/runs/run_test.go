@@ -240,3 +240,29 @@ func TestKeyIsTheKeyTrainReports(t *testing.T) {
 		t.Error("a run of another seed has the same key")
 	}
 }
+
+// With StoredOnly a runner serves finished runs and refuses to train.
+func TestStoredOnlyTrainsNothing(t *testing.T) {
+	r := runner(t)
+	s := tinySpec()
+	ro, err := NewRunner(Options{Store: r.Store(), Backend: r.b, StoredOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ro.Train(context.Background(), &s, "r")
+	key, _ := r.Key(&s, 0)
+	if err == nil || !strings.Contains(err.Error(), "not finished in the run store") || !strings.Contains(err.Error(), key) {
+		t.Fatalf("an unstored run with StoredOnly: %v", err)
+	}
+	if p, _ := r.Store().Progress(key); p.Epoch != 0 {
+		t.Fatal("StoredOnly trained the run")
+	}
+	want, err := r.Train(context.Background(), &s, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ro.Train(context.Background(), &s, "r")
+	if err != nil || !got[0].Result.Cached || len(got[0].Result.Records) != len(want[0].Result.Records) {
+		t.Fatalf("a stored run with StoredOnly: %v", err)
+	}
+}

@@ -39,6 +39,10 @@ type Options struct {
 	// negative: never).
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
+	// StoredOnly trains nothing: a run that is not finished in the store
+	// is an error (the report of a cluster sweep reads what its tasks
+	// trained).
+	StoredOnly bool
 }
 
 // Runner trains runs with one store, one backend and a cache of the
@@ -191,6 +195,11 @@ func (r *Runner) TrainSeed(c context.Context, s *Spec, name string, i int) (Trai
 	if r.opt.Progress != nil {
 		topt.Progress = r.opt.Progress(job.Name)
 	}
+	if r.opt.StoredOnly {
+		if err := r.checkStored(&job); err != nil {
+			return Trained{}, err
+		}
+	}
 	start := time.Now()
 	res, err := train.Run(c, job, topt)
 	if err != nil {
@@ -208,6 +217,26 @@ func (r *Runner) TrainSeed(c context.Context, s *Spec, name string, i int) (Trai
 		fmt.Fprintf(r.opt.Log, "run %s %s in %s (key %s)\n", job.Name, how, t.Elapsed.Round(time.Millisecond), res.Key)
 	}
 	return t, nil
+}
+
+// checkStored returns an error unless job is finished in the store.
+func (r *Runner) checkStored(job *train.Job) error {
+	if r.store == nil {
+		return fmt.Errorf("run %s: only stored runs may be used, but there is no run store", job.Name)
+	}
+	key, err := train.Key(job)
+	if err != nil {
+		return err
+	}
+	p, err := r.store.Progress(key)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", job.Name, err)
+	}
+	if !p.Complete {
+		return fmt.Errorf("run %s (key %s) is not finished in the run store %s (checkpoint at epoch %d of %d) and only stored runs may be used: "+
+			"train it first (deepnrc sweep run %s), or drop --stored-only", job.Name, key, r.store.Dir, p.Epoch, job.Config.Epochs, key)
+	}
+	return nil
 }
 
 // Key returns the run store key of seed i of s (0 for a run with one

@@ -344,3 +344,22 @@ func TestRunTakesOverTheLockOfADeadTrainer(t *testing.T) {
 	}
 	sameRecords(t, again.Records, res.Records)
 }
+
+// Progress follows a run through the store: nothing, then complete.
+func TestStoreProgress(t *testing.T) {
+	st, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := resumeJob(t)
+	key, _ := Key(&job)
+	if p, err := st.Progress(key); err != nil || p != (RunProgress{}) {
+		t.Fatalf("a run not in the store: %+v, %v", p, err)
+	}
+	if _, err := Run(t.Context(), job, Options{Backend: testBackend, Store: st}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.Progress(key); err != nil || p != (RunProgress{Epoch: 6, Epochs: 6, Complete: true}) {
+		t.Fatalf("a finished run: %+v, %v", p, err)
+	}
+}

@@ -473,3 +473,23 @@ func (s *Store) LoadContext(key string) (*context.Context, int, error) {
 	}
 	return ctx, c.epoch, nil
 }
+
+// RunProgress is how far a run is in the store.
+type RunProgress struct {
+	// Epoch is the epoch of the run's last checkpoint (0: none), of
+	// Epochs.
+	Epoch, Epochs int
+	// Complete is set once the run is finished.
+	Complete bool
+}
+
+// Progress reports how far the run with the given key is in the store,
+// from its status.json (a run not in the store has zero progress). It does
+// not check the run's files; Run does, when it serves them.
+func (s *Store) Progress(key string) (RunProgress, error) {
+	st, err := (&runHandle{dir: s.RunDir(key), key: key}).status()
+	if err != nil {
+		return RunProgress{}, err
+	}
+	return RunProgress{Epoch: st.Epoch, Epochs: st.Epochs, Complete: st.Complete}, nil
+}
