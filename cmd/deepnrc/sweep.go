@@ -407,7 +407,8 @@ func shellJoin(args []string) string {
 // writes of a fresh run, so that the tests can check that a task stopped
 // mid-run resumes: "kill:<key>" sends it SIGKILL, "term:<key>" SIGTERM,
 // "warn:<key>" sends its parent (the task's batch shell) SIGUSR1, as Slurm
-// does near a time limit; several are separated by commas. It is for the
+// does near a time limit, and "fail:<key>" exits with status 1 (a task
+// that fails); several are separated by commas. It is for the
 // tests only (TestSweepOnSlurm, TestSweepRunStopsOnSIGTERM).
 const envTestStop = "DEEPNRC_TEST_STOP_AFTER_CHECKPOINT"
 
@@ -554,6 +555,8 @@ func (s *stopAfterCheckpoint) Update(st train.Status) {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	case "term":
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	case "fail":
+		os.Exit(1)
 	case "warn":
 		syscall.Kill(os.Getppid(), syscall.SIGUSR1)
 	}

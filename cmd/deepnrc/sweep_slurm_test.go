@@ -410,6 +410,24 @@ func TestSweepOnSlurm(t *testing.T) {
 	}
 	t.Logf("%d task attempts; the sweep took %s from submission", len(as), time.Since(submitted).Round(time.Second))
 
+	// A task that fails: the report job is cancelled, and --wait says
+	// which job failed and exits non-zero.
+	failOut := filepath.Join(work, "out-fail")
+	o, e, err = run(2*time.Minute, []string{envTestStop + "=fail:" + plan.Runs[0].Key}, "sweep", "slurm", "--scale", "smoke",
+		"--store", filepath.Join(work, "store-fail"), "--out", failOut, "--cpus-per-run", "1", "--wait", "--poll", "1s", "fig2")
+	t.Logf("a sweep with a failing task:\n%s%s", o, e)
+	if err == nil {
+		t.Error("sweep slurm --wait exited 0 although a task failed")
+	}
+	for _, want := range []string{"the sweep did not succeed", "FAILED (exit 1:0)", "CANCELLED"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("the failure lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(failOut, "report.html")); err == nil {
+		t.Error("a report was written although a run failed")
+	}
+
 	// The paper-scale script passes sbatch --test-only.
 	o, e, err = run(2*time.Minute, nil, "sweep", "slurm", "--scale", "paper", "--dry-run", "--store", store, "--out",
 		filepath.Join(work, "paper"), "--cpus-per-run", "2", "--gflops", "8")
