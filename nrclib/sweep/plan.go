@@ -198,8 +198,8 @@ func newRun(r *runs.Runner, fig string, rs *experiment.RunSpec, i int, label str
 		if ds, err = sized(r, spec); err != nil {
 			return Run{}, err
 		}
-		run.Unchecked = fmt.Sprintf("the data (%s) was not loaded to plan: loading it takes about %s, more than the %s allowed (sweep.Options.LoadLimit); the task computes the key",
-			spec.Dataset, formatBytes(need), formatBytes(limit))
+		run.Unchecked = fmt.Sprintf("the data (%s) was not loaded to plan: loading it takes about %s, more than the %s planning may load (--load-limit); "+
+			"the task computes the key, and the run is planned as not stored", spec.Dataset, formatBytes(need), formatBytes(limit))
 	} else {
 		if ds, err = r.Data(spec); err != nil {
 			return Run{}, err

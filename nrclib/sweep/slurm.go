@@ -176,7 +176,7 @@ func (a *Array) ArrayArgs(g Group) []string {
 func (a *Array) ReportArgs(ids []string) []string {
 	opt := a.opt
 	args := []string{"--parsable", "--job-name=" + a.Name + "-report", "--ntasks=1",
-		fmt.Sprintf("--cpus-per-task=%d", opt.CPUs), "--time=" + SlurmDuration(time.Hour),
+		fmt.Sprintf("--cpus-per-task=%d", opt.CPUs), "--time=" + SlurmDuration(a.reportTime()),
 		"--mem=" + slurmMemory(a.reportMemory()), "--output=" + filepath.Join(a.LogDir(), "%x-%j.out")}
 	if len(ids) > 0 {
 		args = append(args, "--dependency=afterok:"+strings.Join(ids, ":"), "--kill-on-invalid-dep=yes")
@@ -201,6 +201,16 @@ func (a *Array) ReportCommand() string {
 	cmd = append(cmd, a.dataFlags()...)
 	cmd = append(cmd, a.plan.Figures...)
 	return strings.Join(cmd, " ")
+}
+
+// reportTime is the report job's time limit: Slurm.Time when given, else
+// four hours (it loads every dataset and draws every figure; it trains
+// nothing).
+func (a *Array) reportTime() time.Duration {
+	if a.opt.Time > 0 {
+		return a.opt.Time
+	}
+	return 4 * time.Hour
 }
 
 // reportMemory is the report job's memory: enough to load the largest
