@@ -408,9 +408,14 @@ func shellJoin(args []string) string {
 // mid-run resumes: "kill:<key>" sends it SIGKILL, "term:<key>" SIGTERM,
 // "warn:<key>" sends its parent (the task's batch shell) SIGUSR1, as Slurm
 // does near a time limit, and "fail:<key>" exits with status 1 (a task
-// that fails); several are separated by commas. It is for the
+// that fails); several are separated by commas. The run first stays
+// mid-run for testStopHold. It is for the
 // tests only (TestSweepOnSlurm, TestSweepRunStopsOnSIGTERM).
 const envTestStop = "DEEPNRC_TEST_STOP_AFTER_CHECKPOINT"
+
+// testStopHold is how long a run stopped by envTestStop stays mid-run
+// before it stops.
+const testStopHold = 2 * time.Second
 
 // errStopped is the cause of a run stopped by a signal.
 var errStopped = errors.New("stopped by a signal")
@@ -448,7 +453,7 @@ func sweepRun(args []string, stdout, stderr io.Writer) error {
 		if !*quiet {
 			p = train.NewTerminalProgress(stderr)
 		}
-		return testStop(p, runKey, ctx)
+		return testStop(ctx, p, runKey)
 	})
 	if err != nil {
 		return err
@@ -516,7 +521,7 @@ func sweepRun(args []string, stdout, stderr io.Writer) error {
 
 // testStop wraps p with the stop that envTestStop asks for the run key
 // (p itself when it asks none).
-func testStop(p train.Progress, key string, ctx context.Context) train.Progress {
+func testStop(ctx context.Context, p train.Progress, key string) train.Progress {
 	how := ""
 	for _, item := range strings.Split(os.Getenv(envTestStop), ",") {
 		if h, k, ok := strings.Cut(strings.TrimSpace(item), ":"); ok && k == key {
@@ -549,6 +554,9 @@ func (s *stopAfterCheckpoint) Update(st train.Status) {
 		return
 	}
 	s.resume = true // once
+	// Stay mid-run a while first, so that the Slurm test sees its tasks
+	// overlap however fast the smoke runs are.
+	time.Sleep(testStopHold)
 	fmt.Fprintf(os.Stderr, "deepnrc sweep run: %s=%s: stopping after the checkpoint of epoch %d\n", envTestStop, s.how, st.Checkpoint)
 	switch s.how {
 	case "kill":

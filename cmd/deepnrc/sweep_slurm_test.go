@@ -96,6 +96,8 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
+# Schedule every 2 s, so that a requeued task starts again soon after its BeginTime.
+SchedulerParameters=sched_interval=2,bf_interval=2
 MpiDefault=none
 ReturnToService=2
 AccountingStorageType=accounting_storage/none
@@ -375,6 +377,8 @@ func TestSweepOnSlurm(t *testing.T) {
 		}
 		t.Logf("the log of the task told %q:\n%s", s.how, log)
 	}
+	// Two tasks at once: the killed and the warned tasks each stay mid-run
+	// for two seconds, and the two CPUs of the node let them overlap.
 	as := attempts(t, logs)
 	overlap := false
 	for i := range as {

@@ -60,7 +60,6 @@ type arch struct {
 	// acts is the activations of one sample kept for the backward pass
 	// (floats); im2col the largest im2col buffer of one sample (floats).
 	acts, im2col int64
-	layers       int
 	probes       []int // probe widths
 }
 
@@ -83,7 +82,6 @@ func archOf(spec runs.Model, ds *data.Dataset, m model.Model) (arch, error) {
 			}
 			a.acts += 2 * int64(out) // pre- and post-activation
 		}
-		a.layers = len(a.probes)
 		return a, nil
 	}
 	r, ok := m.(*model.ResNet)
@@ -100,7 +98,6 @@ func archOf(spec runs.Model, ds *data.Dataset, m model.Model) (arch, error) {
 		a.params += int64(k*k*cin) * int64(cout)
 		a.acts += 3 * out // convolution, batch norm, ReLU
 		a.im2col = max(a.im2col, int64(h)*int64(w)*int64(k*k*cin))
-		a.layers++
 	}
 	if cfg.Stem == model.StemCIFAR {
 		conv(c, cfg.StemWidth, 3, 1, 1)
@@ -131,7 +128,6 @@ func archOf(spec runs.Model, ds *data.Dataset, m model.Model) (arch, error) {
 	}
 	a.forward += 2 * float64(cin) * float64(ds.TargetDim)
 	a.params += int64(cin+1) * int64(ds.TargetDim)
-	a.layers++
 	return a, nil
 }
 
