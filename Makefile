@@ -2,7 +2,7 @@
 GO ?= go
 SCALE ?= quick
 
-.PHONY: all build test unit test-paths fuzz lint test-mujoco notebooks test-browser kernel kernel-private deps bench reproduce clean
+.PHONY: all build test unit test-paths fuzz lint test-mujoco notebooks test-browser test-slurm kernel kernel-private deps bench reproduce clean
 
 all: build
 
@@ -12,9 +12,10 @@ build:
 ## test: everything CI checks: formatting, vet, unit tests, the checks with
 ## every GEMM path forced, a bounded fuzzing run of every input parser, the
 ## MuJoCo build that regenerates the shipped data, every notebook executed
-## headless, then the real-browser tests (needs Jupyter,
-## PyTorch and Chromium from Debian; `make deps` installs them).
-test: deps lint unit test-paths fuzz test-mujoco notebooks test-browser
+## headless, the real-browser tests, then a sweep on a real Slurm (needs
+## Jupyter, PyTorch, Chromium, slurm-wlm and munge from Debian; `make deps`
+## installs them).
+test: deps lint unit test-paths fuzz test-mujoco notebooks test-browser test-slurm
 # Under `make test` the tests that need PyTorch fail rather than skip when it
 # is missing (deps installs it).
 test: export DEEPNRC_REQUIRE_TORCH = 1
@@ -83,6 +84,18 @@ notebooks: kernel-private
 test-browser: kernel-private
 	JUPYTER_DATA_DIR=$(CURDIR)/.jupyter DEEPNRC_BROWSER=1 DEEPNRC_BROWSER_OUT=$(CURDIR)/browser-out \
 	  $(GO) test -count=1 -timeout 15m -v -run 'TestTourInJupyter|TestReportInBrowser' ./internal/browser
+
+## test-slurm: a one-node Slurm (munged, slurmctld, slurmd from Debian's
+## slurm-wlm and munge, as root) started on localhost in a temporary
+## directory; a smoke-scale sweep of fig2 and fig9 submitted with
+## `deepnrc sweep slurm --wait`, one task killed and one told to stop after
+## their first checkpoint (both must resume when requeued), the report's
+## records checked against a local `deepnrc reproduce`; then the paper-scale
+## script through `sbatch --test-only`. About a minute; the daemons are
+## stopped at the end.
+test-slurm:
+	@command -v slurmctld >/dev/null && command -v munged >/dev/null || ./scripts/install-deps.sh
+	DEEPNRC_SLURM=1 $(GO) test -count=1 -timeout 8m -v -run 'TestSweepOnSlurm' ./cmd/deepnrc
 
 ## kernel: install the "Go (deepnrc)" kernel where Jupyter looks: the user's
 ## Jupyter data directory (`jupyter --data-dir`, e.g. ~/.local/share/jupyter),

@@ -7,12 +7,14 @@
 # Chromium with its chromedriver and the Liberation fonts the figures are
 # laid out in (the real-browser tests of `make test-browser`), and the MuJoCo
 # 2.2.2 physics library with a C compiler (make test-mujoco: the cgo build
-# that regenerates the shipped swimmer/reacher/hopper data). Idempotent.
+# that regenerates the shipped swimmer/reacher/hopper data), and Slurm with
+# MUNGE (make test-slurm: a one-node cluster on localhost runs a sweep).
+# Idempotent.
 set -euo pipefail
 # The first five are Jupyter: internal/jupyterdeps.AptPackages (its test checks
 # that this list has every one).
 pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client python3-numpy python3-torch
-  libopenblas0-pthread chromium chromium-driver fonts-liberation libmujoco-dev gcc libc6-dev)
+  libopenblas0-pthread chromium chromium-driver fonts-liberation libmujoco-dev gcc libc6-dev slurm-wlm munge)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,7 +31,8 @@ func TestEveryHelpHasExamplesAndExitsZero(t *testing.T) {
 	}
 	helps = append(helps, []string{"bench", "train", "-h"}, []string{"bench", "--help"},
 		[]string{"data", "list", "-h"}, []string{"data", "info", "-h"}, []string{"data", "fetch", "-h"},
-		[]string{"notebooks", "list", "-h"}, []string{"notebooks", "run", "-h"}, []string{"notebooks", "strip", "-h"})
+		[]string{"notebooks", "list", "-h"}, []string{"notebooks", "run", "-h"}, []string{"notebooks", "strip", "-h"},
+		[]string{"sweep", "plan", "-h"}, []string{"sweep", "slurm", "-h"}, []string{"sweep", "run", "-h"})
 	for _, args := range helps {
 		code, stdout, stderr := runArgs(t, args...)
 		out := stdout + stderr

@@ -105,7 +105,20 @@ func runCLI(args []string, stdout, stderr io.Writer) int {
 			return 0 // -h printed the usage
 		}
 		fmt.Fprintf(stderr, "deepnrc %s: %v\n", c.name, err)
+		var ec exitCode
+		if errors.As(err, &ec) {
+			return ec.code
+		}
 		return 1
 	}
 	return 0
 }
+
+// exitCode is an error that asks for an exit status other than 1.
+type exitCode struct {
+	code int
+	err  error
+}
+
+func (e exitCode) Error() string { return e.err.Error() }
+func (e exitCode) Unwrap() error { return e.err }

@@ -45,6 +45,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "", "data directory with the real datasets (default "+data.DefaultDir()+")")
 	source := fs.String("source", "", "data source: auto (real files when present, else the shipped simulated MuJoCo data, else stand-ins; default), simulated, standin or real")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	storedOnly := fs.Bool("stored-only", false, "train nothing: fail unless every run is finished in the store (the report job of deepnrc sweep slurm)")
 	memory := memoryFlag(fs)
 	setUsage(fs, "reproduce", fmt.Sprintf("Usage: deepnrc reproduce [flags] [FIG...]\n\nFIG is one of: %s (none = all).", strings.Join(experiment.IDs(), " ")))
 	names, err := parseInterleaved(fs, args)
@@ -65,7 +66,10 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := experiment.Options{NoStore: *noStore, DataDir: *dataDir, Source: data.Source(*source)}
+	if *storedOnly && *noStore {
+		return fmt.Errorf("--stored-only reads the runs from the store: it cannot go with --no-store")
+	}
+	opt := experiment.Options{NoStore: *noStore, DataDir: *dataDir, Source: data.Source(*source), StoredOnly: *storedOnly}
 	if *storeDir != "" && !*noStore {
 		if opt.Store, err = train.OpenStore(*storeDir); err != nil {
 			return err

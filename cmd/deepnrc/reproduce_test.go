@@ -61,3 +61,26 @@ func TestReproduceSweepsStaleTemps(t *testing.T) {
 		}
 	}
 }
+
+// --stored-only trains nothing: it fails on a run the store lacks, naming
+// it, and succeeds once the store has every run.
+func TestReproduceStoredOnly(t *testing.T) {
+	store := t.TempDir()
+	args := []string{"reproduce", "--scale", "smoke", "--quiet", "--store", store, "--out", t.TempDir(), "fig9"}
+	code, _, stderr := runArgs(t, append(args, "--stored-only")...)
+	if code == 0 || !strings.Contains(stderr, "not finished in the run store") || !strings.Contains(stderr, "fig9/sgemm/wd=0") {
+		t.Fatalf("an empty store with --stored-only: exit %d, %s", code, stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(store, "runs")); len(entries) != 0 {
+		t.Errorf("--stored-only created %d run directories", len(entries))
+	}
+	if code, _, stderr := runArgs(t, args...); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := runArgs(t, append(args, "--stored-only")...); code != 0 {
+		t.Errorf("a full store with --stored-only: %s", stderr)
+	}
+	if code, _, stderr := runArgs(t, append(args, "--stored-only", "--no-store")...); code == 0 || !strings.Contains(stderr, "--no-store") {
+		t.Errorf("--stored-only --no-store: exit %d, %s", code, stderr)
+	}
+}

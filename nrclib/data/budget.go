@@ -41,11 +41,33 @@ func checkLoadMemory(name string, opt Options) error {
 	if opt.N <= 0 {
 		return nil // the default size, or a real file bounded by its size
 	}
-	per, ok := valuesPerSample(name, opt)
+	need, ok := LoadMemory(name, opt)
 	if !ok {
 		return nil
 	}
-	need := membudget.Mul(int64(opt.N), per, 24)
+	per, _ := valuesPerSample(name, opt)
 	return membudget.Check(fmt.Sprintf("dataset %s with N = %d samples of %d values", name, opt.N, per), need,
 		"ask for fewer samples (--n)")
+}
+
+// LoadMemory estimates the memory that loading the named dataset with opt
+// takes at its peak (about 24 bytes per value: the raw float64 table, the
+// float32 splits and the generators' working rows), without loading it:
+// the figure the memory budget checks. opt.N ≤ 0 means the dataset's
+// default size. It reports false for a dataset whose size it cannot tell
+// beforehand.
+func LoadMemory(name string, opt Options) (int64, bool) {
+	per, ok := valuesPerSample(name, opt)
+	if !ok {
+		return 0, false
+	}
+	n := opt.N
+	if n <= 0 {
+		info, err := Lookup(name)
+		if err != nil || info.DefaultN <= 0 {
+			return 0, false
+		}
+		n = info.DefaultN
+	}
+	return membudget.Mul(int64(n), per, 24), true
 }

@@ -190,3 +190,79 @@ func TestRealSourceLeavesGeneratedDataGenerated(t *testing.T) {
 		t.Errorf("swimmer with source real: %+v", d)
 	}
 }
+
+// Key gives, without training, the store key Train reports for each seed,
+// and TrainSeed trains exactly that seed; a fresh runner (another process,
+// as a cluster task is) computes the same keys.
+func TestKeyIsTheKeyTrainReports(t *testing.T) {
+	r := runner(t)
+	s := tinySpec()
+	s.Seeds = []int64{4, 9}
+	var keys []string
+	for i := range s.Seeds {
+		k, err := r.Key(&s, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if _, err := os.Stat(r.Store().RunDir(keys[0])); err == nil {
+		t.Fatal("Key created the run directory")
+	}
+	if _, err := r.Key(&s, 2); err == nil || !strings.Contains(err.Error(), "no seed 2") {
+		t.Errorf("seed out of range: %v", err)
+	}
+	one, err := r.TrainSeed(context.Background(), &s, "r", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Name != "r#s9" || one.Result.Key != keys[1] || one.Config.Seed != 9 || one.Result.Cached {
+		t.Fatalf("TrainSeed(1): %s, key %s (want r#s9, %s)", one.Name, one.Result.Key, keys[1])
+	}
+	fresh, err := NewRunner(Options{Store: r.Store(), Backend: r.b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := fresh.Train(context.Background(), &s, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Result.Key != keys[0] || out[1].Result.Key != keys[1] || out[0].Result.Cached || !out[1].Result.Cached {
+		t.Errorf("Train keys %s %s (cached %v %v), Key gave %v: seed 1 must come from the store",
+			out[0].Result.Key, out[1].Result.Key, out[0].Result.Cached, out[1].Result.Cached, keys)
+	}
+	single := tinySpec()
+	k, err := r.Key(&single, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k == keys[0] || k == keys[1] {
+		t.Error("a run of another seed has the same key")
+	}
+}
+
+// With StoredOnly a runner serves finished runs and refuses to train.
+func TestStoredOnlyTrainsNothing(t *testing.T) {
+	r := runner(t)
+	s := tinySpec()
+	ro, err := NewRunner(Options{Store: r.Store(), Backend: r.b, StoredOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ro.Train(context.Background(), &s, "r")
+	key, _ := r.Key(&s, 0)
+	if err == nil || !strings.Contains(err.Error(), "not finished in the run store") || !strings.Contains(err.Error(), key) {
+		t.Fatalf("an unstored run with StoredOnly: %v", err)
+	}
+	if p, _ := r.Store().Progress(key); p.Epoch != 0 {
+		t.Fatal("StoredOnly trained the run")
+	}
+	want, err := r.Train(context.Background(), &s, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ro.Train(context.Background(), &s, "r")
+	if err != nil || !got[0].Result.Cached || len(got[0].Result.Records) != len(want[0].Result.Records) {
+		t.Fatalf("a stored run with StoredOnly: %v", err)
+	}
+}

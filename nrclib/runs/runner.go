@@ -39,6 +39,10 @@ type Options struct {
 	// negative: never).
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
+	// StoredOnly trains nothing: a run that is not finished in the store
+	// is an error (the report of a cluster sweep reads what its tasks
+	// trained).
+	StoredOnly bool
 }
 
 // Runner trains runs with one store, one backend and a cache of the
@@ -164,45 +168,107 @@ type Trained struct {
 // the store) and returns them in seed order. The model is checked against
 // the data before any training starts.
 func (r *Runner) Train(c context.Context, s *Spec, name string) ([]Trained, error) {
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", name, err)
-	}
-	ds, err := r.Data(s)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", name, err)
-	}
-	b, err := r.Backend()
-	if err != nil {
-		return nil, err
-	}
-	names, cfgs := s.SeedNames(name), s.seedConfigs()
 	var out []Trained
-	for i, n := range names {
-		m, err := s.Model.Build(ds)
+	for i := range max(1, len(s.Seeds)) {
+		t, err := r.TrainSeed(c, s, name, i)
 		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", n, err)
-		}
-		topt := train.Options{Backend: b, Store: r.store, CheckpointEvery: r.opt.CheckpointEvery, CheckpointInterval: r.opt.CheckpointInterval}
-		if r.opt.Progress != nil {
-			topt.Progress = r.opt.Progress(n)
-		}
-		start := time.Now()
-		job := train.Job{Name: n, Model: m, Data: ds, DataOptions: s.dataKey(ds), Config: cfgs[i], Measure: s.Measure}
-		res, err := train.Run(c, job, topt)
-		if err != nil {
-			return nil, fmt.Errorf("run %s: %w", n, err)
-		}
-		t := Trained{Name: n, Spec: s, Config: cfgs[i], Data: ds, Result: res, Elapsed: time.Since(start)}
-		if r.opt.Log != nil {
-			how := "trained"
-			if res.Cached {
-				how = "from the run store"
-			}
-			fmt.Fprintf(r.opt.Log, "run %s %s in %s (key %s)\n", n, how, t.Elapsed.Round(time.Millisecond), res.Key)
+			return nil, err
 		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// TrainSeed trains seed i of s (0 for a run with one seed) under the label
+// name, as Train does for each seed: one run, one store key (a cluster
+// task's unit of work).
+func (r *Runner) TrainSeed(c context.Context, s *Spec, name string, i int) (Trained, error) {
+	job, err := r.job(s, name, i)
+	if err != nil {
+		return Trained{}, err
+	}
+	b, err := r.Backend()
+	if err != nil {
+		return Trained{}, err
+	}
+	topt := train.Options{Backend: b, Store: r.store, CheckpointEvery: r.opt.CheckpointEvery, CheckpointInterval: r.opt.CheckpointInterval}
+	if r.opt.Progress != nil {
+		topt.Progress = r.opt.Progress(job.Name)
+	}
+	if r.opt.StoredOnly {
+		if err := r.checkStored(&job); err != nil {
+			return Trained{}, err
+		}
+	}
+	start := time.Now()
+	res, err := train.Run(c, job, topt)
+	if err != nil {
+		return Trained{}, fmt.Errorf("run %s: %w", job.Name, err)
+	}
+	t := Trained{Name: job.Name, Spec: s, Config: job.Config, Data: job.Data, Result: res, Elapsed: time.Since(start)}
+	if r.opt.Log != nil {
+		how := "trained"
+		switch {
+		case res.Cached:
+			how = "from the run store"
+		case res.ResumedFrom > 0:
+			how = fmt.Sprintf("resumed from its epoch-%d checkpoint and trained", res.ResumedFrom)
+		}
+		fmt.Fprintf(r.opt.Log, "run %s %s in %s (key %s)\n", job.Name, how, t.Elapsed.Round(time.Millisecond), res.Key)
+	}
+	return t, nil
+}
+
+// checkStored returns an error unless job is finished in the store.
+func (r *Runner) checkStored(job *train.Job) error {
+	if r.store == nil {
+		return fmt.Errorf("run %s: only stored runs may be used, but there is no run store", job.Name)
+	}
+	key, err := train.Key(job)
+	if err != nil {
+		return err
+	}
+	p, err := r.store.Progress(key)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", job.Name, err)
+	}
+	if !p.Complete {
+		return fmt.Errorf("run %s (key %s) is not finished in the run store %s (checkpoint at epoch %d of %d) and only stored runs may be used: "+
+			"train it first (deepnrc sweep run %s), or drop --stored-only", job.Name, key, r.store.Dir, p.Epoch, job.Config.Epochs, key)
+	}
+	return nil
+}
+
+// Key returns the run store key of seed i of s (0 for a run with one
+// seed): the key Train reports for it, computed without training (the
+// data is loaded, once per runner, and the model built).
+func (r *Runner) Key(s *Spec, i int) (string, error) {
+	job, err := r.job(s, "", i)
+	if err != nil {
+		return "", err
+	}
+	return train.Key(&job)
+}
+
+// job is the training job of seed i of s under the label name (its seed
+// label, name#s<seed>, when s has several seeds).
+func (r *Runner) job(s *Spec, name string, i int) (train.Job, error) {
+	names, cfgs := s.SeedNames(name), s.seedConfigs()
+	if i < 0 || i >= len(cfgs) {
+		return train.Job{}, fmt.Errorf("run %s: no seed %d: the run has %d seed(s)", name, i, len(cfgs))
+	}
+	if err := s.Validate(); err != nil {
+		return train.Job{}, fmt.Errorf("run %s: %w", name, err)
+	}
+	ds, err := r.Data(s)
+	if err != nil {
+		return train.Job{}, fmt.Errorf("run %s: %w", name, err)
+	}
+	m, err := s.Model.Build(ds)
+	if err != nil {
+		return train.Job{}, fmt.Errorf("run %s: %w", names[i], err)
+	}
+	return train.Job{Name: names[i], Model: m, Data: ds, DataOptions: s.dataKey(ds), Config: cfgs[i], Measure: s.Measure}, nil
 }
 
 // String sums the seed up in a line: its name, whether it was trained or

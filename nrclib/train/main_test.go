@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(envChild); dir != "" {
 		os.Exit(childMain(dir))
 	}
+	if arg := os.Getenv(envLockChild); arg != "" {
+		os.Exit(lockChildMain(arg))
+	}
 	if out := os.Getenv(envDeterminism); out != "" {
 		os.Exit(determinismChild(out))
 	}

@@ -25,6 +25,9 @@ type Status struct {
 	// EpochDone is set on the update sent after an epoch is finished
 	// (losses evaluated, measurement and checkpoint done).
 	EpochDone bool
+	// Checkpoint is the epoch of the run's last checkpoint in the store:
+	// written in this session or resumed from (0: none).
+	Checkpoint int
 	// TrainLoss is the mean mini-batch loss of Epoch so far.
 	TrainLoss float64
 	// TestMSE is the test MSE after the last finished epoch (NaN before

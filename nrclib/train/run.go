@@ -266,6 +266,7 @@ func (t *trainer) setup(ckpt *checkpoint) error {
 			return err
 		}
 		t.epoch, t.resumedFrom, t.records, t.restored = ckpt.epoch, ckpt.epoch, ckpt.records, ckpt
+		t.status.Checkpoint = ckpt.epoch
 		t.lastLayer = ckpt.lastLayer
 	} else if err := t.ctx.SetRNGStateFromSeed(t.cfg.Seed); err != nil {
 		return err
@@ -366,6 +367,7 @@ func (t *trainer) loop(c stdctx.Context) error {
 				return err
 			}
 			t.lastCkpt = time.Now()
+			t.status.Checkpoint = e
 		}
 		t.status.EpochDone = true
 		t.tick(stepsDone, totalSteps)

@@ -13,7 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"syscall"
+	"time"
 
 	"github.com/deepnrc/deepnrc/nrclib/data"
 	"github.com/deepnrc/deepnrc/nrclib/nrc"
@@ -30,9 +30,16 @@ import (
 //	lastlayer.json  the last-layer states so far ([]nrc.LastLayer), for
 //	                runs whose Measure asks for them
 //	status.json     {"epoch": last checkpointed epoch, "epochs": E, "complete": bool}
-//	lock            held (flock) while a process trains the run
+//	train.lock      present while a process trains the run: its owner
+//	                (host, pid) as JSON, its mtime the owner's heartbeat
+//	                (see lock.go)
 //
-// Every file is replaced atomically (temporary file + rename).
+// Every file is replaced atomically (temporary file + rename), and the run
+// lock is a file created exclusively, so several processes, on one machine
+// or on several nodes sharing the store over NFS, may use one store: one
+// trains a run while the others are refused (or wait, see LockWait), a
+// lock whose owner died is taken over, and a finished run is read by any
+// number of processes at once.
 //
 // checkpoint.bin is a simple self-checking binary file: the magic
 // "DNRCCKPT", a uint32 format version, a uint64 header length, a JSON
@@ -46,6 +53,15 @@ import (
 type Store struct {
 	// Dir is the root directory; runs live in Dir/runs/<key>.
 	Dir string
+	// LockWait is how long to wait for a run that another live process is
+	// training before giving up with an error wrapping ErrRunLocked; 0
+	// gives up at once.
+	LockWait time.Duration
+	// LockStale is how long a run lock may go without a heartbeat before
+	// another process takes it over as its owner's death; 0 means
+	// DefaultLockStale. On the owner's own machine a lock is taken over
+	// as soon as its pid is dead.
+	LockStale time.Duration
 }
 
 // EnvStoreDir overrides the default store directory.
@@ -189,19 +205,22 @@ func digestData(d *data.Dataset) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// runHandle is an open, locked run directory.
+// runHandle is an open run directory: locked (lock set) to train the
+// run, or unlocked to serve a run that is complete or a read-only store.
 type runHandle struct {
 	dir  string
 	key  string
-	lock *os.File
+	lock *runLock
 	// readOnly is set when the store cannot be written: the handle can
 	// serve a finished run and nothing else (roCause says why).
 	readOnly bool
 	roCause  error
 }
 
-// openRun creates (if needed) and locks the run directory of key, writing
-// config.json on first use.
+// openRun creates (if needed) the run directory of key and returns it:
+// without a lock when the run is complete (its files are never written
+// again, so any number of processes read it at once), else locked (see
+// lockRun), writing config.json on first use.
 func (s *Store) openRun(key string, kc *keyedConfig) (*runHandle, error) {
 	dir := s.RunDir(key)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -210,17 +229,21 @@ func (s *Store) openRun(key string, kc *keyedConfig) (*runHandle, error) {
 		}
 		return nil, fmt.Errorf("train: creating run directory: %w", err)
 	}
-	lf, err := openLockFile(filepath.Join(dir, "lock"))
+	if st, err := (&runHandle{dir: dir, key: key}).status(); err == nil && st.Complete {
+		// Nothing writes a complete run, so what temporary files are
+		// there were left by a write killed midway.
+		sweepStaleTemps(dir)
+		return &runHandle{dir: dir, key: key}, nil
+	}
+	lock, err := s.lockRun(dir, key)
 	if err != nil && isReadOnlyErr(err) {
 		return s.openReadOnly(key, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("train: opening the run lock: %w", err)
-	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lf.Close()
-		return nil, fmt.Errorf("train: run %s is being trained by another process (lock %s held); "+
-			"wait for it to finish or stop it", key, lf.Name())
+		if errors.Is(err, ErrRunLocked) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("train: taking the run lock: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "config.json")); errors.Is(err, fs.ErrNotExist) {
 		b, err := json.MarshalIndent(kc, "", "  ")
@@ -228,17 +251,18 @@ func (s *Store) openRun(key string, kc *keyedConfig) (*runHandle, error) {
 			err = writeFileAtomic(filepath.Join(dir, "config.json"), append(b, '\n'))
 		}
 		if err != nil {
-			lf.Close()
+			lock.release()
 			return nil, err
 		}
 	}
 	sweepStaleTemps(dir)
-	return &runHandle{dir: dir, key: key, lock: lf}, nil
+	return &runHandle{dir: dir, key: key, lock: lock}, nil
 }
 
 func (r *runHandle) close() {
 	if r != nil && r.lock != nil {
-		r.lock.Close() // releases the flock
+		r.lock.release()
+		r.lock = nil
 	}
 }
 
@@ -281,6 +305,12 @@ func (r *runHandle) loadCheckpoint() (*checkpoint, error) {
 // The checkpoint is the source of truth on resume; the other two files are
 // for readers.
 func (r *runHandle) save(c *checkpoint, epochs int, complete bool) error {
+	if r.lock == nil {
+		return fmt.Errorf("train: run %s: writing a run directory that is not locked (a programmer error)", r.key)
+	}
+	if err := r.lock.check(); err != nil {
+		return err
+	}
 	b, err := c.encode()
 	if err != nil {
 		return err
@@ -442,4 +472,24 @@ func (s *Store) LoadContext(key string) (*context.Context, int, error) {
 		return nil, 0, err
 	}
 	return ctx, c.epoch, nil
+}
+
+// RunProgress is how far a run is in the store.
+type RunProgress struct {
+	// Epoch is the epoch of the run's last checkpoint (0: none), of
+	// Epochs.
+	Epoch, Epochs int
+	// Complete is set once the run is finished.
+	Complete bool
+}
+
+// Progress reports how far the run with the given key is in the store,
+// from its status.json (a run not in the store has zero progress). It does
+// not check the run's files; Run does, when it serves them.
+func (s *Store) Progress(key string) (RunProgress, error) {
+	st, err := (&runHandle{dir: s.RunDir(key), key: key}).status()
+	if err != nil {
+		return RunProgress{}, err
+	}
+	return RunProgress{Epoch: st.Epoch, Epochs: st.Epochs, Complete: st.Complete}, nil
 }

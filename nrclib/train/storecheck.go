@@ -23,7 +23,8 @@ import (
 
 // sweepStaleTemps removes the temporary files (".<name>.tmp-*") that an
 // atomic write killed midway left in dir, and reports how many it removed.
-// The caller holds the run's lock, so no write of this run is under way.
+// The caller holds the run's lock, or the run is complete, so no write
+// of this run is under way.
 func sweepStaleTemps(dir string) int {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -106,33 +107,23 @@ func (r *runHandle) completeRecords(st runStatus, epochs int) ([]byte, error) {
 	return b, nil
 }
 
-// openLockFile opens (creating) a run's lock file for writing; tests
-// replace it to simulate a read-only store.
-var openLockFile = func(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-}
-
 // isReadOnlyErr reports whether err says the store cannot be written.
 func isReadOnlyErr(err error) bool {
 	return errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)
 }
 
 // openReadOnly opens an existing run directory of a store that cannot be
-// written, to serve a finished run: the lock is taken shared when the lock
-// file exists (so a run being trained is still noticed), and nothing is
-// written.
+// written, to serve a finished run: a run whose lock is held by a live
+// process is reported as such, and nothing is written.
 func (s *Store) openReadOnly(key string, cause error) (*runHandle, error) {
 	dir := s.RunDir(key)
-	h := &runHandle{dir: dir, key: key, readOnly: true, roCause: cause}
-	if lf, err := os.Open(filepath.Join(dir, "lock")); err == nil {
-		if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-			lf.Close()
-			return nil, fmt.Errorf("train: run %s is being trained by another process (lock %s held); "+
-				"wait for it to finish or stop it", key, lf.Name())
+	path := filepath.Join(dir, lockFile)
+	if st, err := readLock(path); err == nil {
+		if ok, _ := st.stale(s.lockStale()); !ok {
+			return nil, lockedError(key, path, st, s.lockStale())
 		}
-		h.lock = lf
 	}
-	return h, nil
+	return &runHandle{dir: dir, key: key, readOnly: true, roCause: cause}, nil
 }
 
 // readOnlyError explains that a run that is not finished cannot be
