@@ -81,8 +81,8 @@ type reportSection struct {
 	SVG     template.HTML
 	// Dynamics is the inline collapse-dynamics figure ("" for none).
 	Dynamics template.HTML
-	Holds   int
-	Total   int
+	Holds    int
+	Total    int
 	// Verdict is "3 of 5 claims hold" or, for an experiment without
 	// claims, what it is instead ("a table: nothing to check").
 	Verdict string
@@ -284,7 +284,7 @@ func HTMLReport(results []*Result, title string) ([]byte, error) {
 	var buf bytes.Buffer
 	err := reportTemplate.Execute(&buf, map[string]any{
 		"Failing": fails,
-		"Title": title, "Sections": secs, "Generated": time.Now().UTC().Format(time.RFC3339),
+		"Title":   title, "Sections": secs, "Generated": time.Now().UTC().Format(time.RFC3339),
 		"Total": total.Round(time.Millisecond).String(), "Holds": holds, "Claims": claims,
 		"Figures": figures, "Experiments": len(results),
 		"SummaryClass": ratioClass(holds, claims),
