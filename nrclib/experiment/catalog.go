@@ -404,7 +404,7 @@ func carlaRun(s scale.Scale, wd float64) runs.Spec {
 	paper.Train.MeasureEpochs = train.EpochsUpTo(train.PaperResNetEpochs, 250)
 	smoke := runs.Spec{Dataset: "carla2d", Data: data.Options{N: 100, ImageSize: 8}, Model: smokeResNet(), Train: sgd(2, 32, 0.01, wd, nil)}
 	q := quickResNet()
-	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 800, LR: 0.05, Batch: 32}, smoke)
+	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 400, LR: 0.05, Batch: 32}, smoke)
 }
 
 func utkfaceRun(s scale.Scale) runs.Spec {
@@ -413,7 +413,7 @@ func utkfaceRun(s scale.Scale) runs.Spec {
 	paper.Train.MeasureEpochs = train.EpochsUpTo(train.PaperResNetEpochs, 100)
 	smoke := runs.Spec{Dataset: "utkface", Data: data.Options{N: 100, ImageSize: 8}, Model: smokeResNet(), Train: sgd(2, 32, 0.001, 5e-4, nil)}
 	q := quickResNet34()
-	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 600, LR: 0.001, Batch: 32}, smoke)
+	return byScale(s, paper, quickPlan{Model: &q, N: 1000, ImageSize: 16, Steps: 300, LR: 0.001, Batch: 32}, smoke)
 }
 
 // predecessorRun is the [NRC] MuJoCo setting (spec §2.5): a 4-layer MLP
