@@ -351,6 +351,9 @@ func TestReportInBrowser(t *testing.T) {
 		if r.Figure != nil {
 			figures++
 		}
+		if r.Dynamics != nil {
+			figures++ // its collapse dynamics, folded under the figure
+		}
 	}
 
 	dlog, err := os.Create(filepath.Join(out, "chromedriver.log"))
@@ -412,6 +415,11 @@ func TestReportInBrowser(t *testing.T) {
 		Overflow bool    `json:"overflow"`
 		// Outside counts the texts drawn beyond the figure's edges.
 		Outside int `json:"outside"`
+	}
+	// The collapse dynamics are folded; unfold them so they are measured too.
+	var opened int
+	if err := s.Execute(&opened, `const d = [...document.querySelectorAll('details')]; d.forEach(e => e.open = true); return d.length;`); err != nil {
+		t.Fatal(err)
 	}
 	var infos []figInfo
 	if err := s.Execute(&infos, `return [...document.querySelectorAll('.figure > svg')].map(svg => {
