@@ -29,7 +29,7 @@ func Tour() *ipynb.Notebook {
 **Deep Neural Regression Collapse** (Rangamani & Unal, CPAL 2026): in the top layers of a well-trained regression network, layer by layer,
 
 | condition | metric | collapsed when |
-|---|---|---|
+|:---|:---|:---|
 | NRC1 | noise component: share of the features' variance outside their top-t principal subspace | → 0 |
 | NRC2 | CKA between the features and the targets | → 1 |
 | NRC3 | WH alignment: mean cosine of the principal angles between that subspace and the layer weight's top input subspace | → 1 |
