@@ -817,7 +817,7 @@ def category_flags():
     os.makedirs(tiny)
     open(os.path.join(tiny, "swimmer.csv"), "w").write("1,2,3,4,5,6,7,8,0.1,0.2\n2,3,4,5,6,7,8,9,0.3,0.1\n")
     expect_error(C, "swimmer.csv with 2 rows", ["train", "--no-store", "--data", "swimmer", "--source", "real", "--epochs", "1", "--width", "8"],
-                 ["at least 2", "--n"], env={"DEEPNRC_DATA": tiny})
+                 ["training split has 1 rows", "N ≥ 4"], env={"DEEPNRC_DATA": tiny})
     for name, flags in [("--batch 1", ["--batch", "1"]), ("--batch 1e8", ["--batch", "100000000"]), ("--layers 1", ["--layers", "1"]),
                         ("--measure 0", ["--measure", "0"]), ("--milestones none", ["--milestones", "none"]), ("--seed -7", ["--seed", "-7"])]:
         expect_ok(C, name, t + flags)
