@@ -124,7 +124,7 @@ func drawPanel(spec *Spec, res *Result, row Panel, ci int) (*gplot.Plot, error) 
 			if g.Run == main.SeedRuns()[0] {
 				ratios := make([]float64, len(g.Search.Gammas))
 				for i, v := range g.Search.Gammas {
-					ratios[i] = min(1, v/g.Search.LambdaMin) // the grid ends at λ_min; keep round-off inside
+					ratios[i] = v / g.Search.LambdaMin
 				}
 				title := row.Title
 				if title == "" {

@@ -46,7 +46,7 @@ func addNRC3(recs []nrc.Record, states map[string][]nrc.LastLayer, runs []string
 		if err != nil {
 			return nil, nil, fmt.Errorf("experiment: run %s: %w", run, err)
 		}
-		gr := GammaResult{Run: run, Search: search, Ratio: min(1, search.Best/search.LambdaMin)}
+		gr := GammaResult{Run: run, Search: search, Ratio: search.Best / search.LambdaMin}
 		if cf, _, err := final.ClosedFormGamma(); err == nil {
 			gr.ClosedFormRatio = ptr(cf / search.LambdaMin)
 		}

@@ -227,7 +227,10 @@ func searchGammaGram(ww, covY mat.Symmetric, points int) (*GammaSearch, error) {
 		if points == 1 {
 			gs.Gammas[i] = 0
 		} else {
-			gs.Gammas[i] = lmin * float64(i) / float64(points-1)
+			// The share first, then the scale: (i/(n−1))·λ_min never rounds
+			// above λ_min, and the grid ends exactly at λ_min (λ_min·i/(n−1)
+			// can overshoot it by an ulp, and γ*/λ_min with it).
+			gs.Gammas[i] = float64(i) / float64(points-1) * lmin
 		}
 	}
 	if gs.Values, err = nrc3Gram(ww, covY, gs.Gammas); err != nil {

@@ -249,3 +249,31 @@ func TestLastLayerStateMatchesWeight(t *testing.T) {
 		t.Fatalf("state %+v", st)
 	}
 }
+
+// TestGammaGridEndsAtLambdaMin: the γ grid runs from 0 to exactly λ_min
+// and never above it, so γ/λ_min stays in [0, 1] whatever λ_min is
+// (λ_min·i/(n−1) overshoots λ_min by an ulp for about one λ_min in a
+// hundred; a run once recorded γ*/λ_min = 1.0000000000000002).
+func TestGammaGridEndsAtLambdaMin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	w, err := DenseWeight(2, 2, []float64{1, 0, 0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for trial := 0; trial < 400; trial++ {
+		l := 0.01 + 2*rng.Float64()
+		cov := mat.NewSymDense(2, []float64{4 * l, 0, 0, l})
+		gs, err := SearchGamma(w, cov, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := gs.Gammas[len(gs.Gammas)-1]; last != gs.LambdaMin {
+			t.Fatalf("λ_min %v: the grid ends at %v", gs.LambdaMin, last)
+		}
+		for i, g := range gs.Gammas {
+			if g < 0 || g/gs.LambdaMin > 1 {
+				t.Fatalf("λ_min %v: γ[%d] = %v, γ/λ_min = %v outside [0, 1]", gs.LambdaMin, i, g, g/gs.LambdaMin)
+			}
+		}
+	}
+}
